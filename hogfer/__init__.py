@@ -1,0 +1,43 @@
+"""hogfer: facial expression recognition on FER2013.
+
+Feature transformers that drop into any scikit-learn ``Pipeline`` (HOG,
+sliding-window HOG, dlib 68-landmark geometry), named classical pipelines,
+Keras models, one benchmark table and a live webcam app.
+
+Heavy modules load on first use, so ``import hogfer`` stays fast and never
+imports Keras, TensorFlow, dlib or OpenCV.
+"""
+
+import importlib
+
+from ._version import __version__
+
+# public name -> module that defines it (imported lazily, PEP 562)
+_LAZY = {
+    "load_fer2013": "hogfer.datasets",
+    "FERDataset": "hogfer.datasets",
+    "EMOTIONS": "hogfer.datasets",
+    "LABEL_SCHEMES": "hogfer.datasets",
+    "hog_features": "hogfer.features.hog",
+    "HOGFeatures": "hogfer.features.hog",
+    "SlidingWindowHOG": "hogfer.features.sliding_window",
+    "LandmarkFeatures": "hogfer.features.landmarks",
+    "PixelFeatures": "hogfer.features.pixels",
+    "HogferError": "hogfer.exceptions",
+    "DataError": "hogfer.exceptions",
+    "ArtifactError": "hogfer.exceptions",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hogfer' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

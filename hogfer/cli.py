@@ -1,0 +1,89 @@
+"""The ``hogfer`` command line: parse, call the library, print.
+
+Heavy libraries (Keras, TensorFlow, dlib, OpenCV) are imported inside the
+commands that use them, so ``hogfer --help`` answers instantly.
+"""
+
+import logging
+import sys
+
+import click
+
+from ._version import __version__
+from .exceptions import HogferError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+data_option = click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=str),
+    default=None,
+    help="FER2013 CSV (.csv or .csv.gz) or image folder; default: $HOGFER_DATA.",
+)
+classes_option = click.option(
+    "--classes",
+    type=click.Choice(["fer7", "fer6-merge", "fer6-drop"]),
+    default="fer7",
+    show_default=True,
+    help="Label scheme: 7 classes, Disgust merged into Angry, or Disgust dropped.",
+)
+
+
+class _Group(click.Group):
+    """A group that turns hogfer's input errors into one line and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HogferError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="hogfer")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose):
+    """hogfer: facial expression recognition on FER2013."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+
+
+@cli.group(cls=_Group)
+def data():
+    """Inspect a FER2013 copy."""
+
+
+@data.command("info")
+@data_option
+@classes_option
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write a bar chart (PNG).")
+def data_info(data_path, classes, plot):
+    """Print the class distribution per usage."""
+    from ._table import markdown_table
+    from .datasets import load_fer2013
+
+    dataset = load_fer2013(data_path, classes=classes)
+    counts = dataset.class_counts()
+    rows = [[usage, *c.tolist(), int(c.sum())] for usage, c in counts.items()]
+    total = sum(counts.values())
+    rows.append(["all", *total.tolist(), int(total.sum())])
+    click.echo(f"{dataset.source} (sha256 {dataset.sha256[:12]}..., {classes})")
+    click.echo(markdown_table(["usage", *dataset.emotions, "total"], rows))
+    if plot:
+        from .plots import plot_class_distribution
+
+        plot_class_distribution(counts, dataset.emotions, plot)
+        click.echo(f"Wrote {plot}")
+
+
+def main(argv=None):
+    """Entry point of the ``hogfer`` console script."""
+    return cli.main(args=argv, prog_name="hogfer")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
