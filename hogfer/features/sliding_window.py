@@ -1,0 +1,1 @@
+SlidingWindowHOG = None
