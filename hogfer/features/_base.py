@@ -53,7 +53,7 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         _check_feature_names(self, X, reset=False)
-        images = as_image_stack(X, image_shape=self.image_shape_)
+        images = as_image_stack(X, image_shape=self.image_shape_, estimator=type(self).__name__)
         return self._transform_images(images)
 
     def get_feature_names_out(self, input_features=None):

@@ -215,10 +215,12 @@ def _orientation_bins(g_row, g_col, orientations):
 
 
 def _binned_gradients(images, orientations, transform_sqrt):
-    img = images.astype(np.float64)
+    # As skimage: gradients in the image's float type, angles and magnitudes in float64.
+    img = images.astype(np.float32 if images.dtype == np.float32 else np.float64)
     if transform_sqrt:
         img = np.sqrt(img)
-    return _orientation_bins(*_gradients(img), orientations)
+    g_row, g_col = _gradients(img)
+    return _orientation_bins(g_row.astype(np.float64), g_col.astype(np.float64), orientations)
 
 
 @functools.lru_cache(maxsize=8)
