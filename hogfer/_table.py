@@ -31,7 +31,7 @@ def _is_number(value):
     if isinstance(value, (int, float)):
         return True
     try:
-        float(str(value).rstrip("%"))
+        float(str(value).replace(",", "").rstrip("%x"))
         return True
     except ValueError:
         return False

@@ -80,6 +80,76 @@ def data_info(data_path, classes, plot):
         click.echo(f"Wrote {plot}")
 
 
+jobs_option = click.option(
+    "--jobs", "n_jobs", type=int, default=None, help="Parallel jobs (joblib); default: 1, or the joblib backend's."
+)
+
+
+@cli.command()
+@click.argument("name")
+@data_option
+@classes_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for NAME.skops and NAME.json; default: the user model cache.",
+)
+@jobs_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of every random step.")
+@click.option(
+    "--balance",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="Class weighting: auto keeps it only where it raises validation macro-F1.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train(name, data_path, classes, out, n_jobs, seed, balance, quiet):
+    """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
+
+    NAME is one of the pipelines listed by `hogfer pipelines`.
+    """
+    from ._progress import show_progress
+    from .datasets import load_fer2013
+    from .model_store import save_model
+    from .paths import cache_dir
+    from .pipelines import get_spec
+    from .training import train_pipeline
+
+    get_spec(name)  # unknown names fail before the data loads
+    dataset = load_fer2013(data_path, classes=classes)
+    with show_progress(not quiet):
+        estimator, metadata = train_pipeline(name, dataset, n_jobs=n_jobs, random_state=seed, balance=balance)
+    out = out or cache_dir("models")
+    metadata = save_model(estimator, metadata, out, name)
+    click.echo(_train_summary(metadata, out))
+
+
+def _train_summary(metadata, out):
+    test, val = metadata["metrics"]["test"], metadata["metrics"]["validation"]
+    lines = [
+        f"{metadata['pipeline']}: {metadata['description']}",
+        f"  chosen on {metadata['split']['validation']}: {metadata['chosen_params']}, "
+        f"class balancing {'on' if metadata['class_balancing'] else 'off'}",
+        f"  validation accuracy {val['accuracy']:.2%}, macro-F1 {val['macro_f1']:.3f}",
+    ]
+    if test:
+        lines.append(f"  PrivateTest accuracy {test['accuracy']:.2%}, macro-F1 {test['macro_f1']:.3f} (n={test['n']})")
+    lines.append(f"  trained in {metadata['train_seconds']:.0f} s; model {metadata['size_bytes'] / 1e6:.2f} MB")
+    lines.append(f"  wrote {out}/{metadata['name']}.skops and .json")
+    return "\n".join(lines)
+
+
+@cli.command("pipelines")
+def pipelines_command():
+    """List the named pipelines."""
+    from .pipelines import get_spec, list_pipelines
+
+    for name in list_pipelines():
+        click.echo(f"{name:22s} {get_spec(name).DESCRIPTION}")
+
+
 def main(argv=None):
     """Entry point of the ``hogfer`` console script."""
     return cli.main(args=argv, prog_name="hogfer")

@@ -1,0 +1,94 @@
+"""Facts about the machine and libraries, recorded next to every measured number."""
+
+import datetime
+import os
+import platform
+import subprocess
+from importlib import metadata
+
+__all__ = ["machine_info", "library_versions", "git_commit", "now_iso"]
+
+_LIBRARIES = (
+    "hogfer",
+    "numpy",
+    "scikit-learn",
+    "scikit-image",
+    "dlib-bin",
+    "dlib",
+    "lightgbm",
+    "imbalanced-learn",
+    "keras",
+    "tensorflow-cpu",
+    "tensorflow",
+    "jax",
+    "torch",
+    "opencv-python",
+    "joblib",
+)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib():
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def machine_info():
+    """CPU model, usable cores, memory, OS and Python version."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu": _cpu_model(),
+        "cores": cores,
+        "memory_gib": _memory_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def machine_summary(info=None):
+    """One line: ``2 cores of <cpu>, 23.4 GiB``."""
+    info = info or machine_info()
+    return f"{info['cores']} cores of {info['cpu']}, {info['memory_gib']} GiB RAM"
+
+
+def library_versions():
+    """Installed versions of the libraries hogfer's results depend on."""
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit(path="."):
+    """The current git commit of ``path`` (with ``-dirty`` if modified), or None."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(path), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        return commit or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def now_iso():
+    """The current UTC time, ISO 8601, to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()

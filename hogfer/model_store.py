@@ -1,0 +1,200 @@
+"""Saving and loading trained models, with checksums and a trust boundary.
+
+A model is stored as ``NAME.skops`` (scikit-learn pipelines, through
+``skops.io``: no pickle, so loading runs no code from the file) next to
+``NAME.json``, its metadata: what it is, how it was trained, its scores, and
+the SHA-256 and size of the model file. Loading verifies the checksum first,
+so a truncated or tampered file is refused with a clear error.
+
+Models are looked up by name in the *model folders*: ``$HOGFER_MODELS`` if
+set, the user's model cache (where ``hogfer train`` writes by default), then
+the models shipped in hogfer's ``artifacts/`` folder. A file elsewhere is
+loaded only when the caller passes its path explicitly.
+"""
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+from ._io import atomic_path
+from .datasets import file_sha256
+from .exceptions import ArtifactError
+from .paths import cache_dir
+
+__all__ = ["model_dirs", "save_model", "find_model", "load_model", "read_metadata", "list_models"]
+
+METADATA_VERSION = 1
+MODELS_ENV = "HOGFER_MODELS"
+# Module prefixes whose types a hogfer model may contain; anything else is refused.
+_TRUSTED_PREFIXES = ("hogfer.", "sklearn.", "numpy.", "scipy.", "lightgbm.", "imblearn.", "builtins.", "collections.")
+
+
+def shipped_dir():
+    """The folder of models shipped with hogfer (``artifacts/`` in the source tree)."""
+    return Path(str(resources.files("hogfer.shipped")))
+
+
+def model_dirs():
+    """Folders searched for models by name, in order."""
+    dirs = []
+    if os.environ.get(MODELS_ENV):
+        dirs.append(Path(os.environ[MODELS_ENV]))
+    dirs += [cache_dir("models"), shipped_dir()]
+    return dirs
+
+
+def save_model(estimator, metadata, out_dir, name):
+    """Write ``out_dir/NAME.skops`` and ``out_dir/NAME.json`` atomically.
+
+    Returns the metadata as written (with ``file``, ``sha256`` and ``size_bytes``).
+    """
+    import skops.io as sio
+
+    out_dir = Path(out_dir)
+    model_path = out_dir / f"{name}.skops"
+    with atomic_path(model_path) as tmp:
+        sio.dump(estimator, tmp)
+        sha256, size = file_sha256(tmp), tmp.stat().st_size
+    metadata = {
+        "metadata_version": METADATA_VERSION,
+        "name": name,
+        "file": model_path.name,
+        "format": "skops",
+        "sha256": sha256,
+        "size_bytes": size,
+        **metadata,
+    }
+    with atomic_path(out_dir / f"{name}.json") as tmp:
+        tmp.write_text(json.dumps(metadata, indent=2, default=_json_default) + "\n")
+    return metadata
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return repr(value)
+
+
+def read_metadata(json_path):
+    """Read a model's metadata file; raise ArtifactError if it is unreadable."""
+    json_path = Path(json_path)
+    try:
+        metadata = json.loads(json_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{json_path}: unreadable model metadata ({exc}).") from None
+    for key in ("name", "file", "sha256", "size_bytes"):
+        if key not in metadata:
+            raise ArtifactError(f"{json_path}: model metadata lacks {key!r}.")
+    return metadata
+
+
+def list_models():
+    """``{name: metadata path}`` of every model in the model folders (earlier folders win)."""
+    found = {}
+    for folder in model_dirs():
+        if folder.is_dir():
+            for json_path in sorted(folder.glob("*.json")):
+                found.setdefault(json_path.stem, json_path)
+    return found
+
+
+def find_model(name_or_path):
+    """Return ``(metadata path, is_external)`` for a model name or an explicit path."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".json", ".skops", ".keras") or os.sep in text:
+        json_path = candidate.with_suffix(".json")
+        if not json_path.exists():
+            raise ArtifactError(f"{candidate}: no such model (expected {json_path.name} beside it).")
+        inside = any(_is_within(json_path, d) for d in model_dirs())
+        return json_path, not inside
+    models = list_models()
+    if text not in models:
+        known = ", ".join(sorted(models)) or "none"
+        raise ArtifactError(f"No trained model named {text!r} in {', '.join(map(str, model_dirs()))}. Known: {known}.")
+    return models[text], False
+
+
+def _is_within(path, folder):
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def verify_model_file(json_path, metadata=None):
+    """Check the model file's size and SHA-256 against its metadata; return its path."""
+    json_path = Path(json_path)
+    metadata = metadata or read_metadata(json_path)
+    model_path = json_path.parent / metadata["file"]
+    if not model_path.exists():
+        raise ArtifactError(f"{model_path}: model file missing (its metadata is {json_path}).")
+    size = model_path.stat().st_size
+    if size != metadata["size_bytes"]:
+        raise ArtifactError(
+            f"{model_path}: {size} bytes, but its metadata says {metadata['size_bytes']}: truncated or replaced; refusing to load."
+        )
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    if digest != metadata["sha256"]:
+        raise ArtifactError(f"{model_path}: checksum mismatch with {json_path.name}: tampered with or corrupt; refusing to load.")
+    return model_path
+
+
+def load_model(name_or_path, *, allow_external=False):
+    """Load a model by name (from the model folders) or by path; return ``(estimator, metadata)``.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A model name (``"svm-hog"``) or the path of its ``.json``/``.skops`` file.
+    allow_external : bool, default=False
+        Allow a path outside the model folders. Pass True only for files you trust
+        (the command line does so when you name a file explicitly).
+
+    Raises
+    ------
+    ArtifactError
+        Unknown name, a file outside the model folders without ``allow_external``,
+        a checksum mismatch, or a file that does not deserialize.
+    """
+    json_path, external = find_model(name_or_path)
+    if external and not allow_external:
+        raise ArtifactError(
+            f"{json_path}: outside hogfer's model folders; pass the path explicitly (allow_external=True) to trust it."
+        )
+    metadata = read_metadata(json_path)
+    model_path = verify_model_file(json_path, metadata)
+    fmt = metadata.get("format", "skops")
+    if fmt == "skops":
+        estimator = _load_skops(model_path)
+    elif fmt == "keras":
+        from .deep.keras_io import load_keras_model  # pragma: no cover - deep models
+
+        estimator = load_keras_model(model_path, metadata)
+    else:
+        raise ArtifactError(f"{json_path}: unknown model format {fmt!r}.")
+    return estimator, metadata
+
+
+def _load_skops(model_path):
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=model_path)
+        refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if refused:
+            raise ArtifactError(f"{model_path}: contains types hogfer does not trust: {', '.join(refused)}.")
+        return sio.load(model_path, trusted=untrusted)
+    except ArtifactError:
+        raise
+    except Exception as exc:
+        raise ArtifactError(f"{model_path}: could not be loaded ({type(exc).__name__}: {exc}).") from None

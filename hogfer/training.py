@@ -1,0 +1,198 @@
+"""Training a named pipeline: features once, hyperparameters on the validation split, scores.
+
+The protocol, the same for every pipeline:
+
+1. The leading feature steps (hogfer's stateless image transformers, or a
+   ``FeatureUnion`` of them) run once on Training, the validation split and
+   PrivateTest.
+2. Each candidate of the pipeline's ``PARAM_GRID`` fits on Training and is
+   scored on the validation split: PublicTest, or, for data without one, a
+   stratified 10% of Training held out. The best validation accuracy wins.
+3. Class balancing (``class_weight="balanced"``) is an option: ``on``,
+   ``off``, or ``auto``, which fits the winner both ways and keeps balancing
+   only if it raises validation macro-F1.
+4. The chosen model (fitted on Training) is scored once on PrivateTest.
+   PrivateTest never chooses anything.
+"""
+
+import logging
+import time
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import ParameterGrid, train_test_split
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from ._env import library_versions, machine_info, now_iso
+from ._progress import progress_bar
+from .datasets import FERDataset
+from .exceptions import HogferError
+from .features._base import ImageTransformer
+from .metrics import evaluate
+
+__all__ = ["train_pipeline", "split_feature_steps", "validation_split"]
+
+logger = logging.getLogger(__name__)
+BALANCE_CHOICES = ("auto", "on", "off")
+
+
+def _is_feature_step(step):
+    if isinstance(step, ImageTransformer):
+        return True
+    if isinstance(step, FeatureUnion):
+        return all(_is_feature_step(t) for _, t in step.transformer_list)
+    return False
+
+
+def split_feature_steps(pipeline):
+    """Split a pipeline into its leading image-feature steps and the rest (the "head")."""
+    k = 0
+    while k < len(pipeline.steps) and _is_feature_step(pipeline.steps[k][1]):
+        k += 1
+    if k == 0:
+        raise HogferError("A hogfer pipeline must start with an image feature step.")
+    return Pipeline(pipeline.steps[:k]), Pipeline(pipeline.steps[k:])
+
+
+def validation_split(data, random_state=0):
+    """Return ``(train, validation, validation name)``: PublicTest, else 10% of Training."""
+    train = data.select("Training")
+    if len(train) == 0:
+        raise HogferError(f"{data.source}: no Training rows to train on.")
+    val = data.select("PublicTest")
+    if len(val):
+        return train, val, "PublicTest"
+    idx_train, idx_val = train_test_split(
+        np.arange(len(train)), test_size=0.1, stratify=train.labels, random_state=random_state
+    )
+
+    def part(idx):
+        return FERDataset(train.images[idx], train.labels[idx], train.usage[idx], data.classes, data.source, data.sha256)
+
+    return part(idx_train), part(idx_val), "10% of Training"
+
+
+def _class_weight_key(head):
+    name, last = head.steps[-1]
+    return f"{name}__class_weight" if "class_weight" in last.get_params() else None
+
+
+def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", param_grid=None):
+    """Train pipeline ``name`` on ``data`` by the protocol above.
+
+    Parameters
+    ----------
+    name : str
+        A pipeline name (see :func:`hogfer.pipelines.list_pipelines`).
+    data : FERDataset
+        All usages; Training fits, PublicTest (or 10% of Training) chooses,
+        PrivateTest scores.
+    n_jobs : int, default=None
+        Jobs for feature extraction and the classifiers that take it.
+    random_state : int, default=0
+        Seed of every random step.
+    balance : {"auto", "on", "off"}, default="auto"
+        Class balancing of the final classifier (see the module docstring).
+    param_grid : list of dict, default=None
+        Candidates to choose among; the pipeline's ``PARAM_GRID`` if None.
+
+    Returns
+    -------
+    estimator : Pipeline
+        The chosen, fitted pipeline, from images to labels.
+    metadata : dict
+        Name, parameters, label scheme, data hash, scores, times, versions, machine.
+    """
+    from .pipelines import get_spec
+
+    if balance not in BALANCE_CHOICES:
+        raise HogferError(f"balance must be one of {', '.join(BALANCE_CHOICES)}; got {balance!r}.")
+    spec = get_spec(name)
+    pipeline = spec.build(n_jobs=n_jobs, random_state=random_state)
+    features, head = split_feature_steps(pipeline)
+    train, val, val_name = validation_split(data, random_state)
+    test = data.select("PrivateTest")
+    started = time.perf_counter()
+
+    t0 = time.perf_counter()
+    logger.info("%s: extracting features", name)
+    X_train = features.fit_transform(train.images)
+    X_val = features.transform(val.images)
+    feature_seconds = time.perf_counter() - t0
+    feature_rate = (len(train) + len(val)) / feature_seconds
+
+    grid = list(ParameterGrid(param_grid if param_grid is not None else (getattr(spec, "PARAM_GRID", None) or [{}])))
+    weight_key = _class_weight_key(head)
+    if balance != "off" and weight_key is None:
+        logger.info("%s: the classifier takes no class_weight; balancing is off", name)
+    candidates = []
+    balanced_first = {"on": [True], "off": [False], "auto": [False]}[balance if weight_key else "off"]
+    for params in grid:
+        for balanced in balanced_first:
+            candidates.append((params, balanced))
+
+    search = []
+    with progress_bar(total=len(candidates) + (balance == "auto" and weight_key is not None), desc=f"{name} search") as bar:
+        best = None
+        for params, balanced in candidates:
+            model, score = _fit_score(head, params, balanced, weight_key, X_train, train.labels, X_val, val.labels, data.emotions)
+            search.append({"params": params, "balanced": balanced, **score})
+            logger.info("%s %s balanced=%s: validation accuracy %.4f", name, params, balanced, score["accuracy"])
+            if best is None or score["accuracy"] > best[2]["accuracy"]:
+                best = (params, balanced, score, model)
+            bar.update()
+        if balance == "auto" and weight_key is not None:
+            params = best[0]
+            model, score = _fit_score(head, params, True, weight_key, X_train, train.labels, X_val, val.labels, data.emotions)
+            search.append({"params": params, "balanced": True, **score})
+            logger.info("%s %s balanced=True: validation macro-F1 %.4f", name, params, score["macro_f1"])
+            if score["macro_f1"] > best[2]["macro_f1"]:
+                best = (params, True, score, model)
+            bar.update()
+    params, balanced, val_scores, fitted_head = best
+    train_seconds = time.perf_counter() - started
+
+    estimator = Pipeline(features.steps + fitted_head.steps)
+    t0 = time.perf_counter()
+    test_pred = estimator.predict(test.images) if len(test) else np.array([], int)
+    predict_seconds = time.perf_counter() - t0
+
+    metadata = {
+        "kind": "classical",
+        "pipeline": name,
+        "description": spec.DESCRIPTION,
+        "seed_accuracy": getattr(spec, "SEED_ACCURACY", None),
+        "chosen_params": params,
+        "class_balancing": balanced,
+        "balance_option": balance,
+        "search": search,
+        "estimator_params": {k: repr(v) for k, v in estimator.get_params(deep=True).items() if "__" in k},
+        "classes": data.classes,
+        "emotions": list(data.emotions),
+        "data_file": str(data.source),
+        "data_sha256": data.sha256,
+        "split": {"train": "Training", "validation": val_name, "test": "PrivateTest"},
+        "n_train": len(train),
+        "n_validation": len(val),
+        "random_state": random_state,
+        "metrics": {
+            "validation": val_scores,
+            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
+        },
+        "train_seconds": round(train_seconds, 1),
+        "feature_images_per_s": round(feature_rate, 1),
+        "test_predict_seconds": round(predict_seconds, 2),
+        "trained_at": now_iso(),
+        "hardware": machine_info(),
+        "n_jobs": n_jobs,
+        "libraries": library_versions(),
+    }
+    return estimator, metadata
+
+
+def _fit_score(head, params, balanced, weight_key, X_train, y_train, X_val, y_val, emotions):
+    model = clone(head).set_params(**params)
+    if weight_key is not None:
+        model.set_params(**{weight_key: "balanced" if balanced else None})
+    model.fit(X_train, y_train)
+    return model, evaluate(y_val, model.predict(X_val), emotions)

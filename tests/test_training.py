@@ -1,0 +1,95 @@
+"""`hogfer train` on a small stratified subset of the real data, and the model store."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hogfer.cli import cli
+from hogfer.datasets import load_fer2013
+from hogfer.exceptions import ArtifactError, HogferError
+from hogfer.model_store import load_model
+from hogfer.pipelines import get_pipeline, list_pipelines
+
+CLASSICAL = ["svm-hog", "svm-landmarks", "svm-landmarks-hog", "svm-sliding-hog", "lgbm-pixels", "lgbm-hog-landmarks"]
+
+
+def test_registry_lists_the_pipelines_and_rejects_unknown_names():
+    assert set(CLASSICAL) <= set(list_pipelines())
+    with pytest.raises(HogferError, match="Unknown pipeline 'svm-nope'.*svm-hog"):
+        get_pipeline("svm-nope")
+    result = CliRunner().invoke(cli, ["train", "svm-nope"])
+    assert result.exit_code == 1 and "Known pipelines" in result.output and "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def trained(small_csv, tmp_path_factory):
+    """Each classical pipeline trained once through the CLI on the small subset."""
+    out = tmp_path_factory.mktemp("models")
+    results = {}
+    for name in CLASSICAL:
+        result = CliRunner().invoke(cli, ["train", name, "--data", str(small_csv), "--out", str(out), "--quiet"])
+        results[name] = result
+    return out, results
+
+
+@pytest.mark.parametrize("name", CLASSICAL)
+def test_train_writes_a_loadable_artifact_whose_metadata_matches(name, trained, small_csv):
+    out, results = trained
+    result = results[name]
+    assert result.exit_code == 0, result.output
+    assert "PrivateTest accuracy" in result.output
+    meta = json.loads((out / f"{name}.json").read_text())
+    assert meta["pipeline"] == name and meta["classes"] == "fer7"
+    assert meta["split"] == {"train": "Training", "validation": "PublicTest", "test": "PrivateTest"}
+    assert (out / f"{name}.skops").stat().st_size == meta["size_bytes"]
+    model, loaded_meta = load_model(out / f"{name}.json", allow_external=True)
+    assert loaded_meta == meta
+    data = load_fer2013(small_csv)
+    test = data.select("PrivateTest")
+    pred = model.predict(test.images)
+    assert meta["data_sha256"] == data.sha256
+    assert meta["metrics"]["test"]["accuracy"] == pytest.approx(np.mean(pred == test.labels))
+    assert meta["metrics"]["test"]["n"] == len(test) == 7 * 12
+    assert set(meta["metrics"]["test"]["per_class_recall"]) == set(data.emotions)
+    assert np.array(meta["metrics"]["test"]["confusion_matrix"]).sum() == len(test)
+    assert meta["train_seconds"] > 0 and "scikit-learn" in meta["libraries"]
+    # the subset is tiny, but every pipeline must learn something
+    assert meta["metrics"]["test"]["accuracy"] > 1 / 7
+
+
+def test_tampered_or_truncated_artifact_is_refused(trained, tmp_path):
+    out, _ = trained
+    src_json, src_model = out / "svm-hog.json", out / "svm-hog.skops"
+    json_path, model_path = tmp_path / "svm-hog.json", tmp_path / "svm-hog.skops"
+    json_path.write_text(src_json.read_text())
+    raw = bytearray(src_model.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    model_path.write_bytes(bytes(raw))
+    with pytest.raises(ArtifactError, match="checksum mismatch"):
+        load_model(json_path, allow_external=True)
+    model_path.write_bytes(src_model.read_bytes()[:-100])
+    with pytest.raises(ArtifactError, match="truncated"):
+        load_model(json_path, allow_external=True)
+
+
+def test_model_outside_the_model_folders_needs_explicit_trust(trained):
+    out, _ = trained
+    with pytest.raises(ArtifactError, match="outside hogfer's model folders"):
+        load_model(out / "svm-hog.json")
+    with pytest.raises(ArtifactError, match="No trained model named"):
+        load_model("not-a-model")
+
+
+def test_same_seed_same_model(small_csv, tmp_path):
+    runs = []
+    for k in range(2):
+        out = tmp_path / f"run{k}"
+        result = CliRunner().invoke(
+            cli, ["train", "lgbm-pixels", "--data", str(small_csv), "--out", str(out), "--seed", "3", "--quiet"]
+        )
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads((out / "lgbm-pixels.json").read_text()))
+    assert runs[0]["metrics"] == runs[1]["metrics"]
+    assert runs[0]["chosen_params"] == runs[1]["chosen_params"]
