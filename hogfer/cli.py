@@ -141,6 +141,85 @@ def _train_summary(metadata, out):
     return "\n".join(lines)
 
 
+@cli.command()
+@click.option("--all", "all_", is_flag=True, help="Every pipeline of the table.")
+@click.option("--only", multiple=True, metavar="NAME", help="Only this pipeline (repeatable).")
+@data_option
+@classes_option
+@click.option("--retrain", is_flag=True, help="Train every classical pipeline from scratch first.")
+@jobs_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed when training.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), default="benchmarks", show_default=True, help="Folder for the results."
+)
+@click.option(
+    "--readme",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Also put the table into this README, between its bench markers.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, quiet):
+    """Score every pipeline on PrivateTest in one table (results.md/.csv/.json, PNGs).
+
+    Models come from the model folders (`hogfer models`); a classical pipeline
+    without one is trained first. Failed rows are marked and the run goes on;
+    the exit code is 1 if any row failed.
+    """
+    from ._progress import show_progress
+    from .bench import run_benchmark, update_readme, write_results
+
+    if not all_ and not only:
+        raise click.UsageError("Say --all, or --only NAME for each pipeline to score.")
+    with show_progress(not quiet):
+        results = run_benchmark(
+            data_path, names=None if all_ else list(only), classes=classes, retrain=retrain, n_jobs=n_jobs, random_state=seed
+        )
+    write_results(results, out)
+    from .bench import render_table
+
+    table, caption = render_table(results)
+    click.echo(f"{caption}\n\n{table}\n\nWrote {out}/results.md, results.csv, results.json and PNGs.")
+    if readme:
+        changed = update_readme(readme, results)
+        click.echo(f"{'Updated' if changed else 'Unchanged'}: the table in {readme}")
+    failed = [r["pipeline"] for r in results["rows"] if r["status"] == "failed"]
+    if failed:
+        raise click.ClickException(f"{len(failed)} pipeline(s) failed: {', '.join(failed)} (see notes in the table).")
+
+
+@cli.command()
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, exists=True),
+    default="benchmarks/results.json",
+    show_default=True,
+    help="results.json written by `hogfer bench`.",
+)
+@click.option(
+    "--readme", type=click.Path(dir_okay=False, exists=True), default="README.md", show_default=True, help="README to update."
+)
+def report(results, readme):
+    """Regenerate the README's benchmark table from results.json (no new run)."""
+    from .bench import load_results, update_readme
+
+    changed = update_readme(readme, load_results(results))
+    click.echo(f"{'Updated' if changed else 'Unchanged'}: the table in {readme}")
+
+
+@cli.command("models")
+def models_command():
+    """List the trained models hogfer can find, and where."""
+    from .model_store import list_models, model_dirs, read_metadata
+
+    click.echo("Model folders: " + ", ".join(map(str, model_dirs())))
+    for name, json_path in list_models().items():
+        meta = read_metadata(json_path)
+        acc = ((meta.get("metrics") or {}).get("test") or {}).get("accuracy")
+        acc_text = f"{acc:.2%}" if acc is not None else "n/a"
+        click.echo(f"{name:22s} PrivateTest {acc_text:>7s}  {meta['size_bytes'] / 1e6:6.2f} MB  {json_path}")
+
+
 @cli.command("pipelines")
 def pipelines_command():
     """List the named pipelines."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._io import atomic_path
 
-__all__ = ["plot_class_distribution"]
+__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars"]
 
 
 def _pyplot():
@@ -45,4 +45,52 @@ def plot_class_distribution(counts, emotions, path, *, title="FER2013 class dist
     ax.legend()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+
+
+def plot_confusion_grid(rows, emotions, path):
+    """Write a grid of row-normalized confusion matrices, one per benchmark row."""
+    from .bench import confusion_normalized
+
+    plt = _pyplot()
+    n = len(rows)
+    cols = min(4, n)
+    nrows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.2 * cols, 3.2 * nrows), squeeze=False, constrained_layout=True)
+    short = [e[:3] for e in emotions]
+    for ax, row in zip(axes.flat, rows):
+        m = confusion_normalized(row["confusion_matrix"])
+        ax.imshow(m, vmin=0, vmax=1, cmap="Blues")
+        for i in range(len(emotions)):
+            for j in range(len(emotions)):
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6, color="white" if m[i, j] > 0.5 else "black")
+        ax.set_xticks(range(len(emotions)), short, fontsize=7)
+        ax.set_yticks(range(len(emotions)), short, fontsize=7)
+        ax.set_title(f"{row['pipeline']} ({100 * row['accuracy']:.1f}%)", fontsize=9)
+        ax.set_xlabel("predicted", fontsize=7)
+        ax.set_ylabel("true", fontsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+
+
+def plot_accuracy_bars(rows, path):
+    """Write a bar chart of PrivateTest accuracy per pipeline, with the seeds' figures beside."""
+    plt = _pyplot()
+    names = [r["pipeline"] for r in rows]
+    acc = [100 * r["accuracy"] for r in rows]
+    seeds = [100 * r["seed_accuracy"] if r.get("seed_accuracy") is not None else np.nan for r in rows]
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2), constrained_layout=True)
+    bars = ax.barh(y, acc, 0.4, label="hogfer")
+    ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
+    ax.barh(y + 0.4, seeds, 0.4, label="seeds' reported", color="lightgray")
+    ax.set_yticks(y + 0.2, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("PrivateTest accuracy (%)")
+    ax.legend(loc="lower right", fontsize=8)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)

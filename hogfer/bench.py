@@ -1,0 +1,325 @@
+"""The benchmark: every pipeline scored on the same data, in one table.
+
+:func:`run_benchmark` scores each named pipeline's trained model on
+PrivateTest (and PublicTest), measuring its throughput on this machine;
+:func:`write_results` writes ``results.md``, ``results.csv``, ``results.json``
+and two figures; :func:`update_readme` copies the table into the README
+between markers. Nothing in the table is typed by hand.
+"""
+
+import csv
+import io
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from ._io import atomic_path
+from ._progress import progress_bar
+from ._table import markdown_table
+from .datasets import load_fer2013
+from .exceptions import ArtifactError, HogferError
+from .metrics import evaluate
+
+__all__ = ["all_pipelines", "DEEP_PIPELINES", "run_benchmark", "write_results", "update_readme", "render_table"]
+
+logger = logging.getLogger(__name__)
+
+#: Deep pipelines of the table and the seeds' figures for them.
+DEEP_PIPELINES = {"simple-cnn": 0.627, "xception": 0.645, "hybrid": 0.458, "ensemble": None}
+#: Classical pipelines the table lists even before they exist in this version.
+PLANNED_CLASSICAL = {"lgbm-autoencoded": None}
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def all_pipelines():
+    """Every row of the full table: the registered pipelines, then the planned and deep ones."""
+    from .pipelines import list_pipelines
+
+    names = list_pipelines()
+    return names + [n for n in (*PLANNED_CLASSICAL, *DEEP_PIPELINES) if n not in names]
+
+
+
+def _seed_accuracy(name):
+    from .pipelines import get_spec, list_pipelines
+
+    if name in list_pipelines():
+        return getattr(get_spec(name), "SEED_ACCURACY", None)
+    return DEEP_PIPELINES.get(name, PLANNED_CLASSICAL.get(name))
+
+
+def _obtain_model(name, data, *, retrain, n_jobs, random_state):
+    """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``."""
+    from .model_store import list_models, load_model, save_model
+    from .paths import cache_dir
+    from .pipelines import list_pipelines
+    from .training import train_pipeline
+
+    classical = name in list_pipelines()
+    if not classical:
+        reason = (
+            "not implemented in this version of hogfer"
+            if name in PLANNED_CLASSICAL or name in DEEP_PIPELINES
+            else "unknown pipeline"
+        )
+        return None, None, reason
+    if not retrain and name in list_models():
+        model, meta = load_model(name)
+        return model, meta, None
+    logger.warning("%s: %s; training it now", name, "retraining" if retrain else "no trained model")
+    model, meta = train_pipeline(name, data, n_jobs=n_jobs, random_state=random_state)
+    meta = save_model(model, meta, cache_dir("models"), name)
+    meta["_trained_now"] = True
+    return model, meta, None
+
+
+def _score(model, data, emotions):
+    """Predictions and timings of ``model`` on ``data``: features, then the classifier."""
+    from .training import split_feature_steps
+
+    features, head = split_feature_steps(model)
+    t0 = time.perf_counter()
+    X = features.transform(data.images)
+    t1 = time.perf_counter()
+    pred = head.predict(X)
+    t2 = time.perf_counter()
+    return evaluate(data.labels, pred, emotions), t1 - t0, t2 - t1
+
+
+def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, n_jobs=None, random_state=0):
+    """Score every pipeline in ``names`` on PrivateTest and PublicTest.
+
+    Parameters
+    ----------
+    data_path : str or path-like, default=None
+        FER2013 (default ``$HOGFER_DATA``).
+    names : list of str, default=None
+        Pipelines to score; every pipeline of the table if None.
+    classes : str, default="fer7"
+        Label scheme; a model trained on another scheme is a failed row.
+    retrain : bool, default=False
+        Train every classical pipeline first, as ``hogfer train`` would.
+    n_jobs : int, default=None
+        Jobs for feature extraction and training.
+    random_state : int, default=0
+        Seed when training.
+
+    Returns
+    -------
+    dict
+        ``rows`` (one dict per pipeline) and the run's context (data hash,
+        machine, libraries, date, commit, duration).
+    """
+    started = time.perf_counter()
+    data = load_fer2013(data_path, classes=classes)
+    test, public = data.select("PrivateTest"), data.select("PublicTest")
+    if len(test) == 0:
+        raise HogferError(f"{data.source}: no PrivateTest rows to score on.")
+    names = list(names) if names else all_pipelines()
+    known = set(all_pipelines())
+    for name in names:
+        if name not in known:
+            raise HogferError(f"Unknown pipeline {name!r}. Known pipelines: {', '.join(sorted(known))}.")
+    rows = []
+    with progress_bar(total=len(names), desc="bench", unit="pipeline") as bar:
+        for name in names:
+            bar.set_postfix_str(name)
+            rows.append(_bench_one(name, data, test, public, retrain=retrain, n_jobs=n_jobs, random_state=random_state))
+            bar.update()
+    return {
+        "date": now_iso(),
+        "data_file": str(data.source),
+        "data_sha256": data.sha256,
+        "classes": classes,
+        "emotions": list(data.emotions),
+        "n_test": len(test),
+        "n_public": len(public),
+        "machine": machine_info(),
+        "libraries": library_versions(),
+        "commit": git_commit(Path(__file__).resolve().parent),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": rows,
+    }
+
+
+def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
+    row = {"pipeline": name, "seed_accuracy": _seed_accuracy(name), "status": "ok", "notes": []}
+    try:
+        model, meta, missing = _obtain_model(name, data, retrain=retrain, n_jobs=n_jobs, random_state=random_state)
+        if missing:
+            row.update(status="missing", notes=[missing])
+            return row
+        if meta.get("classes") != data.classes:
+            raise ArtifactError(f"trained on the {meta.get('classes')} label scheme, not {data.classes}")
+        if meta.get("data_sha256") != data.sha256:
+            row["notes"].append("trained on a different data file (hash differs)")
+            logger.warning("%s: its training data's hash differs from %s", name, data.source)
+        if meta.pop("_trained_now", False):
+            row["notes"].append("trained by this run")
+        scores, feature_s, predict_s = _score(model, test, data.emotions)
+        public_scores = _score(model, public, data.emotions)[0] if len(public) else None
+        row.update(
+            description=meta.get("description"),
+            accuracy=scores["accuracy"],
+            macro_f1=scores["macro_f1"],
+            per_class_recall=scores["per_class_recall"],
+            confusion_matrix=scores["confusion_matrix"],
+            public_accuracy=public_scores["accuracy"] if public_scores else None,
+            train_seconds=meta.get("train_seconds"),
+            train_hardware=machine_summary(meta["hardware"]) if meta.get("hardware") else None,
+            feature_faces_per_s=len(test) / feature_s if feature_s > 0 else None,
+            predict_faces_per_s=len(test) / (feature_s + predict_s),
+            size_bytes=meta.get("size_bytes"),
+            chosen_params=meta.get("chosen_params"),
+            class_balancing=meta.get("class_balancing"),
+        )
+    except (HogferError, OSError, ValueError) as exc:
+        row.update(status="failed", notes=[str(exc)])
+        logger.warning("%s: %s", name, exc)
+    return row
+
+
+# --------------------------------------------------------------------------- output
+
+_ABBREV = {"Angry": "Ang", "Disgust": "Dis", "Fear": "Fea", "Happy": "Hap", "Sad": "Sad", "Surprise": "Sur", "Neutral": "Neu"}
+
+
+def _pct(value):
+    return "" if value is None else f"{100 * value:.1f}"
+
+
+def _rate(value):
+    return "" if value is None else f"{value:,.0f}"
+
+
+def render_table(results):
+    """The Markdown table and its caption, from :func:`run_benchmark`'s results."""
+    emotions = results["emotions"]
+    headers = [
+        "pipeline",
+        "PrivateTest acc %",
+        "macro-F1",
+        *[f"{_ABBREV.get(e, e)} recall %" for e in emotions],
+        "PublicTest acc %",
+        "train s",
+        "features faces/s",
+        "predict faces/s",
+        "size MB",
+        "seeds' acc %",
+        "notes",
+    ]
+    rows = []
+    for r in results["rows"]:
+        ok = r["status"] == "ok"
+        recall = r.get("per_class_recall") or {}
+        note = "; ".join(([r["status"]] if not ok else []) + r["notes"])
+        rows.append(
+            [
+                r["pipeline"],
+                _pct(r.get("accuracy")) if ok else "",
+                f"{r['macro_f1']:.3f}" if ok else "",
+                *[_pct(recall.get(e)) if ok else "" for e in emotions],
+                _pct(r.get("public_accuracy")) if ok else "",
+                f"{r['train_seconds']:.0f}" if ok and r.get("train_seconds") is not None else "",
+                _rate(r.get("feature_faces_per_s")) if ok else "",
+                _rate(r.get("predict_faces_per_s")) if ok else "",
+                f"{r['size_bytes'] / 1e6:.2f}" if ok and r.get("size_bytes") else "",
+                _pct(r.get("seed_accuracy")),
+                note,
+            ]
+        )
+    align = ["l"] + ["r"] * (len(headers) - 2) + ["l"]
+    table = markdown_table(headers, rows, align=align)
+    trained_on = sorted({r["train_hardware"] for r in results["rows"] if r.get("train_hardware")})
+    caption = (
+        f"FER2013 `{results['classes']}`, scored on PrivateTest (n={results['n_test']}); "
+        f"hyperparameters chosen on PublicTest. Written by `hogfer bench` on {results['date'][:10]} "
+        f"({machine_summary(results['machine'])}; data sha256 {results['data_sha256'][:12]}; "
+        f"commit {results['commit']}; {results['seconds']:.0f} s in all). Throughputs are on that machine, "
+        f"features and end-to-end prediction of PrivateTest; training ran on {'; '.join(trained_on) or 'n/a'}."
+    )
+    return table, caption
+
+
+def write_results(results, out_dir):
+    """Write results.md, results.csv, results.json, confusion_matrices.png and accuracy.png."""
+    out_dir = Path(out_dir)
+    table, caption = render_table(results)
+    with atomic_path(out_dir / "results.md") as tmp:
+        tmp.write_text(f"# hogfer benchmark\n\n{caption}\n\n{table}\n")
+    with atomic_path(out_dir / "results.json") as tmp:
+        tmp.write_text(json.dumps(results, indent=2) + "\n")
+    with atomic_path(out_dir / "results.csv") as tmp:
+        tmp.write_text(_csv(results))
+    from .plots import plot_accuracy_bars, plot_confusion_grid
+
+    scored = [r for r in results["rows"] if r["status"] == "ok"]
+    if scored:
+        plot_confusion_grid(scored, results["emotions"], out_dir / "confusion_matrices.png")
+        plot_accuracy_bars(scored, out_dir / "accuracy.png")
+    return out_dir
+
+
+def _csv(results):
+    emotions = results["emotions"]
+    fields = [
+        "pipeline",
+        "status",
+        "accuracy",
+        "macro_f1",
+        *[f"recall_{e}" for e in emotions],
+        "public_accuracy",
+        "train_seconds",
+        "train_hardware",
+        "feature_faces_per_s",
+        "predict_faces_per_s",
+        "size_bytes",
+        "seed_accuracy",
+        "notes",
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for r in results["rows"]:
+        flat = dict(r)
+        for e in emotions:
+            flat[f"recall_{e}"] = (r.get("per_class_recall") or {}).get(e)
+        flat["notes"] = "; ".join(r["notes"])
+        writer.writerow(flat)
+    return buffer.getvalue()
+
+
+def update_readme(readme, results):
+    """Replace the README's text between the bench markers with the table; return True if it changed."""
+    readme = Path(readme)
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        raise HogferError(f"{readme}: no {README_START} ... {README_END} markers to put the table between.")
+    table, caption = render_table(results)
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{caption}\n\n{table}\n{README_END}{tail}"
+    if new != text:
+        with atomic_path(readme) as tmp:
+            tmp.write_text(new)
+    return new != text
+
+
+def load_results(path):
+    """Read a results.json written by :func:`write_results`."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise HogferError(f"{path}: unreadable benchmark results ({exc}).") from None
+
+
+def confusion_normalized(matrix):
+    """Rows of a confusion matrix divided by their sums (0 for empty rows)."""
+    m = np.asarray(matrix, dtype=float)
+    sums = m.sum(axis=1, keepdims=True)
+    return np.divide(m, sums, out=np.zeros_like(m), where=sums > 0)

@@ -1,0 +1,85 @@
+"""`hogfer bench` end to end through the CLI."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from hogfer.cli import cli
+
+
+@pytest.fixture
+def private_models(tmp_path, monkeypatch):
+    """An empty model cache of its own, so bench trains what the shipped folder lacks."""
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_models, tmp_path):
+    out = tmp_path / "bench"
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n<!-- bench:start -->\nold\n<!-- bench:end -->\n\nafter\n")
+    args = ["bench", "--only", "svm-landmarks", "--only", "xception", "--data", str(small_csv)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--readme", str(readme), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for name in ("results.md", "results.csv", "results.json", "confusion_matrices.png", "accuracy.png"):
+        assert (out / name).stat().st_size > 0
+    results = json.loads((out / "results.json").read_text())
+    rows = {r["pipeline"]: r for r in results["rows"]}
+    assert rows["svm-landmarks"]["status"] == "ok" and 0 < rows["svm-landmarks"]["accuracy"] <= 1
+    assert rows["svm-landmarks"]["seed_accuracy"] == pytest.approx(0.464)
+    assert rows["xception"]["status"] == "missing" and rows["xception"]["notes"]
+    for key in ("data_sha256", "machine", "libraries", "date", "commit"):
+        assert key in results
+    with open(out / "results.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [r["pipeline"] for r in table] == ["svm-landmarks", "xception"]
+    assert {"accuracy", "macro_f1", "recall_Disgust", "public_accuracy", "train_seconds", "feature_faces_per_s",
+            "predict_faces_per_s", "size_bytes", "seed_accuracy"} <= set(table[0])
+    text = readme.read_text()
+    assert "old" not in text and "| svm-landmarks" in text and text.endswith("after\n")
+    assert "PrivateTest acc %" in (out / "results.md").read_text()
+
+    # The README part regenerates from results.json alone.
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    result = CliRunner().invoke(cli, ["report", "--results", str(out / "results.json"), "--readme", str(readme)])
+    assert result.exit_code == 0 and "| svm-landmarks" in readme.read_text()
+
+
+def test_bench_bad_input(small_csv, private_models, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["bench", "--only", "svm-nope", "--data", str(small_csv), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "Known pipelines" in result.output
+    result = runner.invoke(cli, ["bench", "--all", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "no such file" in result.output
+    result = runner.invoke(cli, ["bench", "--data", str(small_csv)])
+    assert result.exit_code == 2 and "--all" in result.output
+
+
+def test_model_of_another_label_scheme_is_a_failed_row(small_csv, private_models, tmp_path):
+    runner = CliRunner()
+    models = tmp_path / "models"
+    assert runner.invoke(cli, ["train", "lgbm-pixels", "--data", str(small_csv), "--out", str(models), "--quiet"]).exit_code == 0
+    import os
+
+    os.environ["HOGFER_MODELS"] = str(models)
+    try:
+        result = runner.invoke(
+            cli,
+            ["bench", "--only", "lgbm-pixels", "--classes", "fer6-merge", "--data", str(small_csv), "--out", str(tmp_path / "b"), "--quiet"],
+        )
+    finally:
+        del os.environ["HOGFER_MODELS"]
+    assert result.exit_code == 1 and "failed: lgbm-pixels" in result.output
+    row = json.loads((tmp_path / "b" / "results.json").read_text())["rows"][0]
+    assert row["status"] == "failed" and "fer7 label scheme" in row["notes"][0]
+
+
+@pytest.mark.slow
+def test_bench_all_on_the_full_data(fer_path, tmp_path):
+    result = CliRunner().invoke(cli, ["bench", "--all", "--data", str(fer_path), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    scored = [r for r in rows if r["status"] == "ok"]
+    assert len(scored) >= 6 and all(r["accuracy"] > 0.4 for r in scored)
