@@ -220,6 +220,130 @@ def models_command():
         click.echo(f"{name:22s} PrivateTest {acc_text:>7s}  {meta['size_bytes'] / 1e6:6.2f} MB  {json_path}")
 
 
+model_option = click.option(
+    "--model",
+    "model_name",
+    default=None,
+    metavar="NAME|PATH|none",
+    help="Emotion model: a trained model's name or file; default: the most accurate fast one; none: no emotions.",
+)
+
+
+def _load_emotion_model(model_name):
+    from .emotion import EmotionModel
+
+    if model_name and model_name.lower() == "none":
+        return None
+    explicit = model_name is not None and ("/" in model_name or model_name.endswith((".json", ".skops", ".keras")))
+    return EmotionModel.load(model_name, allow_external=explicit)
+
+
+@cli.command()
+@click.option("--source", default="0", show_default=True, help="Camera index, video file or stream URL.")
+@click.option("--blinks", is_flag=True, help="Count blinks (and winks) per face.")
+@model_option
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write the annotated video here (.mp4).")
+@click.option("--events", type=click.Path(dir_okay=False), default=None, help="Write events as JSON lines here.")
+@click.option("--no-display", is_flag=True, help="Do not open a window.")
+@click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after N frames.")
+@click.option("--detect-every", type=click.IntRange(min=1), default=5, show_default=True, help="Detect faces every N frames; track in between.")
+@click.option("--detect-width", type=click.IntRange(min=80), default=320, show_default=True, help="Width of the frame copy faces are detected on.")
+def live(source, blinks, model_name, output, events, no_display, max_frames, detect_every, detect_width):
+    """Emotions (and blinks) of every face in a webcam or video, live.
+
+    Ends at the end of the video, on q or Esc in the window, or on Ctrl-C,
+    always with complete output files and a summary.
+    """
+    import os
+
+    from .live import FrameProcessor, run_live
+    from .tracking import FaceTracker
+    from .video import EventLog, VideoFileSink, VideoSource, WindowSink
+
+    model = _load_emotion_model(model_name)
+    window = None
+    if not no_display:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            click.echo("No display found: running without a window (pass --no-display to silence this).", err=True)
+        else:
+            window = WindowSink()
+    with VideoSource(source) as src:
+        processor = FrameProcessor(
+            model, fps=src.fps, blinks=blinks, tracker=FaceTracker(detect_every=detect_every, detect_width=detect_width)
+        )
+        video_sink = VideoFileSink(output, src.fps, src.size) if output else None
+        event_log = EventLog(events) if events else None
+        summary = run_live(src, processor, video_sink=video_sink, event_log=event_log, window=window, max_frames=max_frames)
+    click.echo(_live_summary(summary, model, blinks))
+    if output:
+        click.echo(f"Wrote {output}")
+    if events:
+        click.echo(f"Wrote {events}")
+
+
+def _live_summary(summary, model, blinks):
+    lines = [
+        f"{summary['frames']} frames in {summary['seconds']:.1f} s ({summary['mean_fps']} fps), ended: {summary['ended']}; "
+        f"emotion model: {model.name if model else 'none'}",
+        "ms per frame: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["stage_ms_per_frame"].items()),
+    ]
+    for face_id, item in summary["faces"].items():
+        text = f"face #{face_id}: {item['frames']} frames"
+        if blinks:
+            text += f", {item['blinks']} blinks ({item['blinks_per_minute']}/min), {item['winks']} winks"
+        if item.get("main_emotion"):
+            text += f", mostly {item['main_emotion']}"
+        lines.append(text)
+    if not summary["faces"]:
+        lines.append("no face found")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@model_option
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Annotated copies and predictions.json go here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Images per batch.")
+def predict(inputs, model_name, output_dir, as_json, batch_size):
+    """Emotion of every face in images or folders of images.
+
+    Exit code 1 if an input could not be read or no face was found at all.
+    """
+    import json
+
+    from ._io import atomic_path
+    from ._progress import show_progress
+    from .predict import collect_images, predict_images
+
+    paths = collect_images(inputs)
+    model = _load_emotion_model(model_name)
+    with show_progress(not as_json and len(paths) > 1):
+        results = predict_images(paths, model, output_dir=output_dir, batch_size=batch_size)
+    if output_dir:
+        with atomic_path(f"{output_dir}/predictions.json") as tmp:
+            tmp.write_text(json.dumps(results, indent=1) + "\n")
+    if as_json:
+        click.echo(json.dumps(results, indent=1))
+    else:
+        for r in results:
+            if r.get("error"):
+                click.echo(f"{r['file']}: {r['error']}")
+            elif not r["faces"]:
+                click.echo(f"{r['file']}: no face found")
+            for f in r["faces"]:
+                label = f" {f['emotion']} {f['probability']:.0%}" if "emotion" in f else ""
+                box = ",".join(str(int(v)) for v in f["box"])
+                click.echo(f"{r['file']}: face #{f['id']} at {box}{label}")
+        if output_dir:
+            click.echo(f"Wrote annotated images and {output_dir}/predictions.json")
+    unreadable = [r["file"] for r in results if r.get("error")]
+    if unreadable:
+        raise click.ClickException(f"{len(unreadable)} input(s) could not be read: {', '.join(unreadable[:5])}")
+    if not any(r["faces"] for r in results):
+        raise click.ClickException("No face found in any input.")
+
+
 @cli.command("pipelines")
 def pipelines_command():
     """List the named pipelines."""

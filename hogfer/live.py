@@ -1,0 +1,248 @@
+"""The live app's per-frame processing and its run loop.
+
+:class:`FrameProcessor` maps one BGR frame to a plain result: the faces (id,
+box, 68 landmarks, emotion probabilities smoothed over recent frames, eye
+aspect ratios, blink and wink counts), the events finished on this frame, and
+the time each stage took. It needs no window, so it runs in tests on a video
+file. :func:`run_live` connects a source, the processor and the sinks.
+"""
+
+import logging
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from . import face
+from .blinks import BlinkDetector
+from .tracking import FaceTracker
+
+__all__ = ["FrameProcessor", "run_live"]
+
+logger = logging.getLogger(__name__)
+
+
+def _fields(event):
+    fields = event.to_dict()
+    fields.pop("kind")
+    return fields
+
+
+class _FaceState:
+    def __init__(self, fps, blinks):
+        self.blinks = BlinkDetector(fps) if blinks else None
+        self.probabilities = None
+        self.frames = 0
+        self.emotion_frames = defaultdict(int)
+
+
+class FrameProcessor:
+    """Faces, landmarks, emotions and blinks of one frame at a time.
+
+    Parameters
+    ----------
+    emotion_model : hogfer.emotion.EmotionModel, default=None
+        Classifies each aligned 48x48 face; no emotions if None.
+    fps : float, default=25.0
+        Frame rate (blink durations and rates are in seconds).
+    blinks : bool, default=True
+        Count blinks and winks.
+    smoothing : float, default=0.6
+        Weight of the previous probabilities in their exponential moving
+        average (0: no smoothing), so labels do not flicker.
+    tracker : FaceTracker, default=None
+        Face detection and tracking; ``FaceTracker()`` if None.
+    """
+
+    def __init__(self, emotion_model=None, *, fps=25.0, blinks=True, smoothing=0.6, tracker=None):
+        self.emotion_model = emotion_model
+        self.fps = fps
+        self.blinks = blinks
+        self.smoothing = smoothing
+        self.tracker = tracker or FaceTracker()
+        self.states = {}
+        self.finished = {}
+        self.stage_seconds = defaultdict(float)
+        self.frames = 0
+
+    @property
+    def emotions(self):
+        return self.emotion_model.emotions if self.emotion_model is not None else ()
+
+    def process(self, frame, index=None):
+        """Process one BGR (or grey) frame; return the result dict."""
+        import cv2
+
+        index = self.frames if index is None else index
+        self.frames += 1
+        timings = {}
+        t = time.perf_counter()
+
+        def lap(stage):
+            nonlocal t
+            now = time.perf_counter()
+            timings[stage] = (now - t) * 1000
+            self.stage_seconds[stage] += now - t
+            t = now
+
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        tracks = self.tracker.update(gray)
+        lap("detect_track")
+        points = [face.predict_landmarks(gray, tr.box) for tr in tracks]
+        lap("landmarks")
+        probs = None
+        if self.emotion_model is not None and tracks:
+            crops = np.stack([face.align_face(gray, p) for p in points])
+            probs = self.emotion_model.predict_proba(crops)
+        lap("emotion")
+
+        faces, events = [], []
+        for k, (tr, pts) in enumerate(zip(tracks, points)):
+            state = self.states.get(tr.id)
+            if state is None:
+                state = self.states[tr.id] = _FaceState(self.fps, self.blinks)
+                events.append({"type": "face_appeared", "face_id": tr.id, "frame": index})
+            state.frames += 1
+            record = {"id": tr.id, "box": [float(v) for v in tr.box], "landmarks": pts, "track_quality": tr.quality}
+            ear_r = float(face.eye_aspect_ratio(pts[face.RIGHT_EYE]))
+            ear_l = float(face.eye_aspect_ratio(pts[face.LEFT_EYE]))
+            record["ear"] = {"right": ear_r, "left": ear_l}
+            if probs is not None:
+                p = probs[k]
+                state.probabilities = p if state.probabilities is None else (
+                    self.smoothing * state.probabilities + (1 - self.smoothing) * p
+                )
+                best = int(np.argmax(state.probabilities))
+                record.update(
+                    probabilities=[float(v) for v in state.probabilities],
+                    emotion=self.emotions[best],
+                    probability=float(state.probabilities[best]),
+                )
+                state.emotion_frames[self.emotions[best]] += 1
+            if state.blinks is not None:
+                event = state.blinks.update(index, ear_r, ear_l)
+                if event is not None:
+                    events.append({"type": event.kind, "face_id": tr.id, "frame": index, **_fields(event)})
+                record.update(
+                    blinks=state.blinks.counts["blink"],
+                    winks=state.blinks.counts["wink"],
+                    blinks_per_minute=state.blinks.blinks_per_minute(),
+                )
+            faces.append(record)
+        lap("blinks")
+
+        present = {tr.id for tr in tracks}
+        for face_id in [i for i in self.states if i not in present]:
+            events += self._end_face(face_id, index)
+        return {"frame": index, "time_s": index / self.fps, "faces": faces, "events": events, "timings_ms": timings}
+
+    def _end_face(self, face_id, index):
+        state = self.states.pop(face_id)
+        events = []
+        if state.blinks is not None:
+            event = state.blinks.finish()
+            if event is not None:
+                events.append({"type": event.kind, "face_id": face_id, "frame": index, **_fields(event)})
+        events.append({"type": "face_lost", "face_id": face_id, "frame": index})
+        self.finished[face_id] = state
+        return events
+
+    def finish(self, index=None):
+        """End every face still in view (closing open blink events); return the events."""
+        events = []
+        for face_id in list(self.states):
+            events += self._end_face(face_id, self.frames if index is None else index)
+        return events
+
+    def face_summaries(self):
+        """Per face: frames seen, blinks, winks, blinks per minute, most frequent emotion."""
+        out = {}
+        for face_id, state in sorted({**self.finished, **self.states}.items()):
+            item = {"frames": state.frames}
+            if state.blinks is not None:
+                item.update(
+                    blinks=state.blinks.counts["blink"],
+                    winks=state.blinks.counts["wink"],
+                    eyes_closed=state.blinks.counts["eyes_closed"],
+                    blinks_per_minute=round(state.blinks.blinks_per_minute(), 1),
+                )
+            if state.emotion_frames:
+                item["main_emotion"] = max(state.emotion_frames, key=state.emotion_frames.get)
+            out[face_id] = item
+        return out
+
+
+def run_live(source, processor, *, video_sink=None, event_log=None, window=None, max_frames=None, on_result=None):
+    """Read frames from ``source`` until its end, ``max_frames``, a quit key or Ctrl-C.
+
+    Every sink is closed (and its file completed) however the run ends.
+
+    Returns
+    -------
+    dict
+        Frames, seconds, mean frames per second, faces with their counts,
+        mean milliseconds per stage, and how the run ended.
+    """
+    from .overlay import draw_faces, draw_status
+
+    started = time.perf_counter()
+    frames, ended = 0, "end of video"
+    stage = defaultdict(float)
+    draw = video_sink is not None or window is not None
+    try:
+        while max_frames is None or frames < max_frames:
+            t0 = time.perf_counter()
+            frame = source.read()
+            if frame is None:
+                break
+            stage["capture"] += time.perf_counter() - t0
+            result = processor.process(frame, frames)
+            frames += 1
+            if event_log is not None:
+                for event in result["events"]:
+                    event_log.write({**event, "time_s": round(event["frame"] / processor.fps, 3)})
+            if on_result is not None:
+                on_result(result)
+            if draw:
+                t0 = time.perf_counter()
+                fps = frames / max(time.perf_counter() - started, 1e-9)
+                draw_faces(frame, result["faces"], processor.emotions)
+                draw_status(frame, f"frame {result['frame']}  {fps:.1f} fps  faces {len(result['faces'])}")
+                stage["overlay"] += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                if video_sink is not None:
+                    video_sink.write(frame)
+                    stage["write"] += time.perf_counter() - t0
+                if window is not None and not window.show(frame):
+                    ended = "quit key"
+                    break
+        else:
+            ended = "max frames"
+    except KeyboardInterrupt:
+        ended = "interrupted"
+    finally:
+        closing = processor.finish(frames)
+        seconds = time.perf_counter() - started
+        summary = {
+            "type": "summary",
+            "ended": ended,
+            "frames": frames,
+            "seconds": round(seconds, 3),
+            "mean_fps": round(frames / seconds, 2) if seconds > 0 else None,
+            "faces": processor.face_summaries(),
+            "detections_run": processor.tracker.detections_run,
+            "stage_ms_per_frame": {
+                k: round(1000 * v / max(frames, 1), 3)
+                for k, v in {**{"capture": stage["capture"]}, **processor.stage_seconds, **stage}.items()
+            },
+        }
+        if event_log is not None:
+            for event in closing:
+                event_log.write({**event, "time_s": round(event["frame"] / processor.fps, 3)})
+            event_log.write(summary)
+            event_log.close()
+        if video_sink is not None:
+            video_sink.close()
+        if window is not None:
+            window.close()
+    return summary
