@@ -24,25 +24,35 @@ from .datasets import load_fer2013
 from .exceptions import ArtifactError, HogferError
 from .metrics import evaluate
 
-__all__ = ["all_pipelines", "DEEP_PIPELINES", "run_benchmark", "write_results", "update_readme", "render_table"]
+__all__ = ["all_pipelines", "TABLE_ORDER", "run_benchmark", "write_results", "update_readme", "render_table"]
 
 logger = logging.getLogger(__name__)
 
-#: Deep pipelines of the table and the seeds' figures for them.
-DEEP_PIPELINES = {"simple-cnn": 0.627, "xception": 0.645, "hybrid": 0.458, "ensemble": None}
-#: Classical pipelines the table lists even before they exist in this version.
-PLANNED_CLASSICAL = {"lgbm-autoencoded": None}
+#: The rows of the full table, in order (classical, then deep).
+TABLE_ORDER = (
+    "svm-hog",
+    "svm-landmarks",
+    "svm-landmarks-hog",
+    "svm-sliding-hog",
+    "lgbm-pixels",
+    "lgbm-autoencoded",
+    "lgbm-hog-landmarks",
+    "simple-cnn",
+    "xception",
+    "hybrid",
+    "ensemble",
+)
+#: The seeds' figure for rows without a pipeline module of their own.
+_SEED_ACCURACY = {"ensemble": None, "lgbm-autoencoded": None}
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
 
 def all_pipelines():
-    """Every row of the full table: the registered pipelines, then the planned and deep ones."""
+    """Every row of the full table: :data:`TABLE_ORDER`, then any other registered pipeline."""
     from .pipelines import list_pipelines
 
-    names = list_pipelines()
-    return names + [n for n in (*PLANNED_CLASSICAL, *DEEP_PIPELINES) if n not in names]
-
+    return list(TABLE_ORDER) + [n for n in list_pipelines() if n not in TABLE_ORDER]
 
 
 def _seed_accuracy(name):
@@ -50,7 +60,7 @@ def _seed_accuracy(name):
 
     if name in list_pipelines():
         return getattr(get_spec(name), "SEED_ACCURACY", None)
-    return DEEP_PIPELINES.get(name, PLANNED_CLASSICAL.get(name))
+    return _SEED_ACCURACY.get(name)
 
 
 def _obtain_model(name, data, *, retrain, n_jobs, random_state):
@@ -60,17 +70,18 @@ def _obtain_model(name, data, *, retrain, n_jobs, random_state):
     from .pipelines import list_pipelines
     from .training import train_pipeline
 
-    classical = name in list_pipelines()
-    if not classical:
-        reason = (
-            "not implemented in this version of hogfer"
-            if name in PLANNED_CLASSICAL or name in DEEP_PIPELINES
-            else "unknown pipeline"
-        )
-        return None, None, reason
+    from .pipelines import get_spec
+
+    if name == "ensemble":
+        return _ensemble(data)
+    if name not in list_pipelines():
+        return None, None, "not implemented in this version of hogfer"
+    deep = getattr(get_spec(name), "KIND", "classical") == "deep"
     if not retrain and name in list_models():
         model, meta = load_model(name)
         return model, meta, None
+    if deep:
+        return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
     logger.warning("%s: %s; training it now", name, "retraining" if retrain else "no trained model")
     model, meta = train_pipeline(name, data, n_jobs=n_jobs, random_state=random_state)
     meta = save_model(model, meta, cache_dir("models"), name)
@@ -79,16 +90,58 @@ def _obtain_model(name, data, *, retrain, n_jobs, random_state):
 
 
 def _score(model, data, emotions):
-    """Predictions and timings of ``model`` on ``data``: features, then the classifier."""
+    """Predictions and timings of ``model`` on ``data``: features, then the classifier.
+
+    Models that are no feature pipeline (the Keras models) report no separate
+    feature time.
+    """
+    from sklearn.pipeline import Pipeline
+
     from .training import split_feature_steps
 
-    features, head = split_feature_steps(model)
     t0 = time.perf_counter()
-    X = features.transform(data.images)
+    if isinstance(model, Pipeline):
+        features, head = split_feature_steps(model)
+        X = features.transform(data.images)
+    else:
+        head, X = model, data.images
     t1 = time.perf_counter()
     pred = head.predict(X)
     t2 = time.perf_counter()
-    return evaluate(data.labels, pred, emotions), t1 - t0, t2 - t1
+    return evaluate(data.labels, pred, emotions), (t1 - t0) if isinstance(model, Pipeline) else None, t2 - t1
+
+
+class _Ensemble:
+    """The mean of several models' class probabilities."""
+
+    def __init__(self, models):
+        self.models = models
+        self.classes_ = models[0].classes_
+
+    def predict_proba(self, X):
+        return np.mean([m.predict_proba(X) for m in self.models], axis=0)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _ensemble(data):
+    from .model_store import list_models, load_model
+
+    members = [n for n in ("xception", "hybrid", "simple-cnn") if n in list_models()]
+    if len(members) < 2:
+        return None, None, "needs at least two trained deep models (xception, hybrid, simple-cnn)"
+    loaded = [load_model(n) for n in members]
+    metas = [m for _, m in loaded]
+    meta = {
+        "description": "mean probabilities of " + ", ".join(members),
+        "classes": metas[0]["classes"],
+        "data_sha256": metas[0]["data_sha256"],
+        "train_seconds": sum(m.get("train_seconds") or 0 for m in metas),
+        "hardware": metas[0].get("hardware"),
+        "size_bytes": sum(m["size_bytes"] for m in metas),
+    }
+    return _Ensemble([m for m, _ in loaded]), meta, None
 
 
 def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, n_jobs=None, random_state=0):
@@ -172,8 +225,8 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             public_accuracy=public_scores["accuracy"] if public_scores else None,
             train_seconds=meta.get("train_seconds"),
             train_hardware=machine_summary(meta["hardware"]) if meta.get("hardware") else None,
-            feature_faces_per_s=len(test) / feature_s if feature_s > 0 else None,
-            predict_faces_per_s=len(test) / (feature_s + predict_s),
+            feature_faces_per_s=len(test) / feature_s if feature_s else None,
+            predict_faces_per_s=len(test) / ((feature_s or 0) + predict_s),
             size_bytes=meta.get("size_bytes"),
             chosen_params=meta.get("chosen_params"),
             class_balancing=meta.get("class_balancing"),

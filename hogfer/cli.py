@@ -104,8 +104,9 @@ jobs_option = click.option(
     show_default=True,
     help="Class weighting: auto keeps it only where it raises validation macro-F1.",
 )
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Deep pipelines: most epochs (default 60).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(name, data_path, classes, out, n_jobs, seed, balance, quiet):
+def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, quiet):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
     NAME is one of the pipelines listed by `hogfer pipelines`.
@@ -119,11 +120,19 @@ def train(name, data_path, classes, out, n_jobs, seed, balance, quiet):
 
     get_spec(name)  # unknown names fail before the data loads
     dataset = load_fer2013(data_path, classes=classes)
+    deep_params = {"epochs": epochs} if epochs else None
     with show_progress(not quiet):
-        estimator, metadata = train_pipeline(name, dataset, n_jobs=n_jobs, random_state=seed, balance=balance)
+        estimator, metadata = train_pipeline(
+            name, dataset, n_jobs=n_jobs, random_state=seed, balance=balance, deep_params=deep_params
+        )
     out = out or cache_dir("models")
     metadata = save_model(estimator, metadata, out, name)
     click.echo(_train_summary(metadata, out))
+    if metadata.get("history"):
+        from .plots import plot_history
+
+        plot_history(metadata["history"], f"{out}/{name}.history.png", title=name)
+        click.echo(f"  history: {out}/{name}.json (per epoch) and {name}.history.png")
 
 
 def _train_summary(metadata, out):

@@ -1,7 +1,8 @@
 """Saving and loading trained models, with checksums and a trust boundary.
 
-A model is stored as ``NAME.skops`` (scikit-learn pipelines, through
-``skops.io``: no pickle, so loading runs no code from the file) next to
+A model is stored as ``NAME.skops`` (through ``skops.io``: no pickle, so
+loading runs no code from the file; a Keras network travels inside as its
+``.keras`` bytes) next to
 ``NAME.json``, its metadata: what it is, how it was trained, its scores, and
 the SHA-256 and size of the model file. Loading verifies the checksum first,
 so a truncated or tampered file is refused with a clear error.
@@ -15,6 +16,7 @@ loaded only when the caller passes its path explicitly.
 import hashlib
 import json
 import os
+import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -55,7 +57,7 @@ def save_model(estimator, metadata, out_dir, name):
     out_dir = Path(out_dir)
     model_path = out_dir / f"{name}.skops"
     with atomic_path(model_path) as tmp:
-        sio.dump(estimator, tmp)
+        sio.dump(estimator, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         sha256, size = file_sha256(tmp), tmp.stat().st_size
     metadata = {
         "metadata_version": METADATA_VERSION,
@@ -174,15 +176,9 @@ def load_model(name_or_path, *, allow_external=False):
     metadata = read_metadata(json_path)
     model_path = verify_model_file(json_path, metadata)
     fmt = metadata.get("format", "skops")
-    if fmt == "skops":
-        estimator = _load_skops(model_path)
-    elif fmt == "keras":
-        from .deep.keras_io import load_keras_model  # pragma: no cover - deep models
-
-        estimator = load_keras_model(model_path, metadata)
-    else:
+    if fmt != "skops":
         raise ArtifactError(f"{json_path}: unknown model format {fmt!r}.")
-    return estimator, metadata
+    return _load_skops(model_path), metadata
 
 
 def _load_skops(model_path):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._io import atomic_path
 
-__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars"]
+__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history"]
 
 
 def _pyplot():
@@ -91,6 +91,23 @@ def plot_accuracy_bars(rows, path):
     ax.invert_yaxis()
     ax.set_xlabel("PrivateTest accuracy (%)")
     ax.legend(loc="lower right", fontsize=8)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+
+
+def plot_history(history, path, *, title="training"):
+    """Write loss and accuracy per epoch, training and validation, side by side."""
+    plt = _pyplot()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5), constrained_layout=True)
+    epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            if history.get(prefix + key):
+                ax.plot(epochs, history[prefix + key], style, label=("validation " if prefix else "training ") + key)
+        ax.set_xlabel("epoch")
+        ax.set_title(f"{title}: {key}")
+        ax.legend(fontsize=8)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)

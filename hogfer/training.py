@@ -77,7 +77,7 @@ def _class_weight_key(head):
     return f"{name}__class_weight" if "class_weight" in last.get_params() else None
 
 
-def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", param_grid=None):
+def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", param_grid=None, deep_params=None):
     """Train pipeline ``name`` on ``data`` by the protocol above.
 
     Parameters
@@ -95,6 +95,9 @@ def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", p
         Class balancing of the final classifier (see the module docstring).
     param_grid : list of dict, default=None
         Candidates to choose among; the pipeline's ``PARAM_GRID`` if None.
+    deep_params : dict, default=None
+        Parameters of a deep pipeline's :class:`hogfer.deep.KerasFERClassifier`
+        (``epochs``, ``checkpoint_dir``, ...).
 
     Returns
     -------
@@ -108,6 +111,8 @@ def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", p
     if balance not in BALANCE_CHOICES:
         raise HogferError(f"balance must be one of {', '.join(BALANCE_CHOICES)}; got {balance!r}.")
     spec = get_spec(name)
+    if getattr(spec, "KIND", "classical") == "deep":
+        return _train_deep(name, spec, data, n_jobs=n_jobs, random_state=random_state, balance=balance, **(deep_params or {}))
     pipeline = spec.build(n_jobs=n_jobs, random_state=random_state)
     features, head = split_feature_steps(pipeline)
     train, val, val_name = validation_split(data, random_state)
@@ -196,3 +201,70 @@ def _fit_score(head, params, balanced, weight_key, X_train, y_train, X_val, y_va
         model.set_params(**{weight_key: "balanced" if balanced else None})
     model.fit(X_train, y_train)
     return model, evaluate(y_val, model.predict(X_val), emotions)
+
+
+def _common_metadata(name, spec, data, val_name, n_train, n_val, random_state):
+    return {
+        "pipeline": name,
+        "description": spec.DESCRIPTION,
+        "seed_accuracy": getattr(spec, "SEED_ACCURACY", None),
+        "classes": data.classes,
+        "emotions": list(data.emotions),
+        "data_file": str(data.source),
+        "data_sha256": data.sha256,
+        "split": {"train": "Training", "validation": val_name, "test": "PrivateTest"},
+        "n_train": n_train,
+        "n_validation": n_val,
+        "random_state": random_state,
+    }
+
+
+def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
+    """Train a Keras pipeline: early stopping on the validation split, scores on PrivateTest.
+
+    Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
+    """
+    import keras
+
+    from .paths import cache_dir
+
+    train, val, val_name = validation_split(data, random_state)
+    test = data.select("PrivateTest")
+    params.setdefault("checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}")))
+    if balance == "on":
+        params["class_weight"] = "balanced"
+    model = spec.build(n_jobs=n_jobs, random_state=random_state, **params)
+    started = time.perf_counter()
+    model.fit(train.images, train.labels, X_val=val.images, y_val=val.labels)
+    train_seconds = time.perf_counter() - started
+    val_scores = evaluate(val.labels, model.predict(val.images), data.emotions)
+    t0 = time.perf_counter()
+    test_pred = model.predict(test.images) if len(test) else np.array([], int)
+    predict_seconds = time.perf_counter() - t0
+    history = model.history_
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None
+    metadata = {
+        "kind": "deep",
+        **_common_metadata(name, spec, data, val_name, len(train), len(val), random_state),
+        "chosen_params": {k: v for k, v in model.get_params().items() if k not in ("checkpoint_dir", "verbose")},
+        "class_balancing": model.class_weight == "balanced",
+        "balance_option": balance,
+        "architecture": model.architecture,
+        "keras_model_name": model.model_.name,
+        "n_parameters": int(model.model_.count_params()),
+        "epochs_run": len(history.get("loss", [])),
+        "best_epoch": best_epoch,
+        "history": history,
+        "backend": keras.backend.backend(),
+        "metrics": {
+            "validation": val_scores,
+            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
+        },
+        "train_seconds": round(train_seconds, 1),
+        "test_predict_seconds": round(predict_seconds, 2),
+        "trained_at": now_iso(),
+        "hardware": machine_info(),
+        "n_jobs": n_jobs,
+        "libraries": library_versions(),
+    }
+    return model, metadata

@@ -11,7 +11,7 @@ from hogfer import HOGFeatures, LandmarkFeatures
 
 NAME = "lgbm-hog-landmarks"
 DESCRIPTION = "HOG (1296) + landmark geometry (371) -> LightGBM"
-PARAM_GRID = [{"lgbm__num_leaves": [31, 63]}]
+PARAM_GRID = [{"lgbm__num_leaves": [31]}]
 
 
 def build(*, n_jobs=None, random_state=0):
@@ -24,7 +24,8 @@ def build(*, n_jobs=None, random_state=0):
             (
                 "lgbm",
                 LGBMClassifier(
-                    n_estimators=400,
+                    n_estimators=300,
+                    max_bin=63,
                     learning_rate=0.1,
                     num_leaves=31,
                     colsample_bytree=0.3,

@@ -1,0 +1,313 @@
+"""A scikit-learn classifier around hogfer's Keras models.
+
+:class:`KerasFERClassifier` trains and predicts on the same ``(n, 48, 48)``
+arrays as the classical pipelines (``fit``, ``predict``, ``predict_proba``),
+so ``hogfer train``, ``hogfer bench`` and the live app treat deep and
+classical models alike. The hybrid model takes its handcrafted features
+from hogfer's own transformers, computed inside ``fit`` and ``predict``.
+
+Training recipe (all parameters): on-model augmentation, label smoothing, L2,
+optional class weighting, early stopping and learning-rate reduction on the
+validation split, checkpoint-and-resume, a fixed seed, and test-time
+augmentation (flip and shifted crops) at prediction.
+"""
+
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted
+
+from .._progress import progress_bar
+from ..features._validation import as_image_stack
+
+__all__ = ["KerasFERClassifier", "ARCHITECTURES"]
+
+logger = logging.getLogger(__name__)
+ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
+
+
+def _feature_pipeline(n_jobs=None):
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..features import HOGFeatures, LandmarkFeatures
+
+    return make_pipeline(
+        FeatureUnion([("hog", HOGFeatures(n_jobs=n_jobs)), ("landmarks", LandmarkFeatures(n_jobs=n_jobs))]),
+        StandardScaler(),
+    )
+
+
+class KerasFERClassifier(ClassifierMixin, BaseEstimator):
+    """A Keras FER model with a scikit-learn face.
+
+    Parameters
+    ----------
+    architecture : {"xception", "simple-cnn", "hybrid"}, default="xception"
+        Which builder of :mod:`hogfer.deep.models` makes the network.
+    epochs : int, default=60
+        Most epochs (early stopping usually ends sooner).
+    batch_size : int, default=64
+    learning_rate : float, default=1e-3
+        Adam's initial learning rate, halved when validation loss stalls.
+    label_smoothing : float, default=0.1
+    l2 : float, default=1e-4
+    augment : bool, default=True
+        On-model augmentation (flip, shift, rotation, zoom, random erasing).
+    class_weight : {None, "balanced"}, default=None
+    patience : int, default=12
+        Epochs without better validation accuracy before stopping (the best
+        weights are restored).
+    tta : bool, default=True
+        Average predictions over the face, its mirror image and shifted crops.
+    checkpoint_dir : str, default=None
+        Save the model and history here after every epoch and resume from it.
+    model_params : dict, default=None
+        Extra keyword arguments for the builder (``block_filters``, ...).
+    n_jobs : int, default=None
+        Jobs for the hybrid's feature extraction.
+    random_state : int, default=0
+    verbose : int, default=0
+        Log one line per epoch at INFO level when >= 1.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels seen in ``fit``.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch loss and accuracy, training and validation.
+    features_ : Pipeline or None
+        The hybrid's fitted feature pipeline.
+    n_features_in_ : int
+        Pixels per image.
+    """
+
+    def __init__(
+        self,
+        architecture="xception",
+        *,
+        epochs=60,
+        batch_size=64,
+        learning_rate=1e-3,
+        label_smoothing=0.1,
+        l2=1e-4,
+        augment=True,
+        class_weight=None,
+        patience=12,
+        tta=True,
+        checkpoint_dir=None,
+        model_params=None,
+        n_jobs=None,
+        random_state=0,
+        verbose=0,
+    ):
+        self.architecture = architecture
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.label_smoothing = label_smoothing
+        self.l2 = l2
+        self.augment = augment
+        self.class_weight = class_weight
+        self.patience = patience
+        self.tta = tta
+        self.checkpoint_dir = checkpoint_dir
+        self.model_params = model_params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def _inputs(self, images, features=None):
+        x = images[..., None].astype("float32")
+        if self.architecture == "hybrid":
+            return {"image": x, "features": features.astype("float32")}
+        return x
+
+    def _build(self, n_classes, n_features=None):
+        from . import models
+
+        params = dict(self.model_params or {})
+        common = {"num_classes": n_classes, "l2": self.l2, "augment": self.augment, "seed": self.random_state}
+        if self.architecture == "xception":
+            return models.build_xception((48, 48, 1), **common, **params)
+        if self.architecture == "simple-cnn":
+            return models.build_simple_cnn((48, 48, 1), **common, **params)
+        return models.build_hybrid((48, 48, 1), n_features, **common, **params)
+
+    def fit(self, X, y, *, X_val=None, y_val=None):
+        """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
+
+        Without a validation set, 10% of ``X`` (stratified) is held out for it.
+        """
+        import keras
+
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {self.architecture!r}.")
+        images = as_image_stack(X)
+        if images.shape[1:] != (48, 48):
+            raise ValueError(f"KerasFERClassifier takes 48x48 faces; got {images.shape[1]}x{images.shape[2]}.")
+        y = np.asarray(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if X_val is None:
+            from sklearn.model_selection import train_test_split
+
+            tr, va = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y_idx, random_state=self.random_state)
+            images, val_images, y_idx, val_idx = images[tr], images[va], y_idx[tr], y_idx[va]
+        else:
+            val_images = as_image_stack(X_val)
+            val_idx = np.searchsorted(self.classes_, np.asarray(y_val))
+        self.n_features_in_ = 48 * 48
+        keras.utils.set_random_seed(self.random_state)
+
+        train_features = val_features = None
+        self.features_ = None
+        if self.architecture == "hybrid":
+            self.features_ = _feature_pipeline(self.n_jobs)
+            train_features = self.features_.fit_transform(images)
+            val_features = self.features_.transform(val_images)
+        n_classes = len(self.classes_)
+        onehot = np.eye(n_classes, dtype="float32")
+        x_train, x_val = self._inputs(images, train_features), self._inputs(val_images, val_features)
+
+        checkpoint = Path(self.checkpoint_dir) if self.checkpoint_dir else None
+        initial_epoch, history = 0, {}
+        if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
+            model = keras.models.load_model(checkpoint / "last.keras")
+            state = json.loads((checkpoint / "history.json").read_text())
+            initial_epoch, history = state["epoch"], state["history"]
+            logger.info("resuming from %s at epoch %d", checkpoint, initial_epoch)
+        else:
+            model = self._build(n_classes, None if train_features is None else train_features.shape[1])
+            model.compile(
+                optimizer=keras.optimizers.Adam(self.learning_rate),
+                loss=keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing),
+                metrics=["accuracy"],
+            )
+        weights = None
+        if self.class_weight == "balanced":
+            w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
+            weights = dict(enumerate(w.tolist()))
+        callbacks = [
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, self.patience // 3), min_lr=1e-5),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=self.patience, restore_best_weights=True),
+            _EpochLog(self, history, checkpoint, self.epochs - initial_epoch),
+        ]
+        model.fit(
+            x_train,
+            onehot[y_idx],
+            validation_data=(x_val, onehot[val_idx]),
+            epochs=self.epochs,
+            initial_epoch=initial_epoch,
+            batch_size=self.batch_size,
+            class_weight=weights,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=True,
+        )
+        self.model_ = model
+        self.history_ = history
+        return self
+
+    def _predict_inputs(self, X):
+        images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
+        features = self.features_.transform(images) if self.features_ is not None else None
+        return images, features
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
+        check_is_fitted(self, "model_")
+        images, features = self._predict_inputs(X)
+        views = [images]
+        if self.tta:
+            padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
+            views += [images[:, :, ::-1], padded[:, :48, :48], padded[:, 4:, 4:]]
+        probs = [self.model_.predict(self._inputs(v, features), batch_size=256, verbose=0) for v in views]
+        return np.mean(probs, axis=0)
+
+    def predict(self, X):
+        """Predicted class labels."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ------------------------------------------------------------------ pickling / skops
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            state["model_keras_bytes_"] = np.frombuffer(_keras_bytes(model), dtype=np.uint8)
+        return state
+
+    def __setstate__(self, state):
+        raw = state.pop("model_keras_bytes_", None)
+        self.__dict__.update(state)
+        if raw is not None:
+            self.model_ = _keras_from_bytes(np.asarray(raw, dtype=np.uint8).tobytes())
+
+
+def _keras_bytes(model):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "model.keras")
+        model.save(path)
+        return path.read_bytes()
+
+
+def _keras_from_bytes(raw):
+    import keras
+
+    from . import layers  # noqa: F401  (registers custom layers)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "model.keras")
+        path.write_bytes(raw)
+        return keras.models.load_model(path)
+
+
+def _epoch_callback_base():
+    import keras
+
+    return keras.callbacks.Callback
+
+
+class _EpochLog(_epoch_callback_base()):
+    """Log each epoch, update the progress bar, save the history and the checkpoint."""
+
+    def __init__(self, owner, history, checkpoint, total):
+        super().__init__()
+        self.owner, self.history, self.checkpoint = owner, history, checkpoint
+        self.bar = progress_bar(total=total, desc=f"{owner.architecture} epochs", unit="epoch")
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(float(v))
+        self.history.setdefault("seconds", []).append(round(time.perf_counter() - self.t0, 1))
+        self.t0 = time.perf_counter()
+        self.bar.set_postfix(acc=f"{logs.get('accuracy', 0):.3f}", val_acc=f"{logs.get('val_accuracy', 0):.3f}")
+        self.bar.update()
+        if self.owner.verbose:
+            logger.info(
+                "epoch %d: loss %.4f acc %.4f val_loss %.4f val_acc %.4f",
+                epoch + 1, logs.get("loss", 0), logs.get("accuracy", 0), logs.get("val_loss", 0), logs.get("val_accuracy", 0),
+            )
+        if self.checkpoint is not None:
+            self.checkpoint.mkdir(parents=True, exist_ok=True)
+            tmp = self.checkpoint / "last.tmp.keras"
+            self.model.save(tmp)
+            os.replace(tmp, self.checkpoint / "last.keras")
+            state = {"epoch": epoch + 1, "history": self.history}
+            (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
+            os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+

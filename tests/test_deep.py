@@ -1,0 +1,88 @@
+"""Keras model builders and the scikit-learn wrapper (tiny runs on real faces)."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from hogfer.deep import KerasFERClassifier, build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
+from hogfer.deep.layers import RandomErasing  # noqa: E402
+
+
+@pytest.mark.parametrize("builder", [build_xception, build_simple_cnn])
+def test_builders_output_shapes_names_and_keras_round_trip(builder, tmp_path):
+    model = builder((48, 48, 1), 7, augment=True, seed=0)
+    x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype("float32")
+    out = model.predict(x, verbose=0)
+    assert out.shape == (3, 7) and np.allclose(out.sum(axis=1), 1, atol=1e-5)
+    names = [layer.name for layer in model.layers]
+    assert len(names) == len(set(names)) and "predictions" in names
+    path = tmp_path / f"{model.name}.keras"
+    model.save(path)
+    again = keras.models.load_model(path)
+    np.testing.assert_allclose(again.predict(x, verbose=0), out, atol=1e-5)
+
+
+def test_xception_layer_names_are_systematic():
+    names = {layer.name for layer in build_xception().layers}
+    assert {"block1_sepconv1", "block2_sepconv2_bn", "block3_shortcut", "middle1_add", "avg_pool"} <= names
+
+
+def test_hybrid_takes_named_inputs():
+    model = build_hybrid((48, 48, 1), n_features=20, num_classes=6)
+    assert sorted(model.input_names if hasattr(model, "input_names") else [t.name for t in model.inputs]) == ["features", "image"]
+    out = model.predict({"image": np.zeros((2, 48, 48, 1), "float32"), "features": np.zeros((2, 20), "float32")}, verbose=0)
+    assert out.shape == (2, 6)
+
+
+def test_builders_check_their_arguments():
+    with pytest.raises(ValueError, match="input_shape"):
+        build_xception((8, 8, 1))
+    with pytest.raises(ValueError, match="num_classes"):
+        build_simple_cnn(num_classes=1)
+    with pytest.raises(ValueError, match="n_features"):
+        build_hybrid(n_features=0)
+
+
+def test_autoencoder_reconstructs_shape():
+    auto, encoder = build_autoencoder(code_size=16)
+    x = np.zeros((2, 48, 48, 1), "float32")
+    assert auto.predict(x, verbose=0).shape == (2, 48, 48, 1) and encoder.predict(x, verbose=0).shape == (2, 16)
+
+
+def test_random_erasing_only_in_training():
+    layer = RandomErasing(probability=1.0, seed=1)
+    x = np.full((4, 48, 48, 1), 0.5, "float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), x)
+    erased = keras.ops.convert_to_numpy(layer(x, training=True))
+    assert (erased != x).any(axis=(1, 2, 3)).all()
+    assert RandomErasing.from_config(layer.get_config()).probability == 1.0
+
+
+@pytest.mark.parametrize("architecture", ["simple-cnn", "hybrid"])
+def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path):
+    images, labels = faces
+    clf = KerasFERClassifier(architecture, epochs=2, batch_size=32, checkpoint_dir=str(tmp_path / "ckpt"), model_params={"dropout": 0.1})
+    clf.fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
+    assert len(clf.history_["loss"]) == 2 and (tmp_path / "ckpt" / "last.keras").exists()
+    proba = clf.predict_proba(images[160:170])
+    assert proba.shape == (10, len(clf.classes_)) and np.allclose(proba.sum(axis=1), 1, atol=1e-4)
+    assert set(clf.predict(images[160:170])) <= set(clf.classes_)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(images[160:170]), proba, atol=1e-5)
+    # resume: a second fit continues from the checkpoint's epoch count
+    clf.set_params(epochs=3).fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
+    assert len(clf.history_["loss"]) == 3
+
+
+def test_deep_model_through_the_model_store(faces, tmp_path):
+    from hogfer.model_store import load_model, save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])
+    meta = save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7"}, tmp_path, "simple-cnn")
+    loaded, loaded_meta = load_model(tmp_path / "simple-cnn.json", allow_external=True)
+    assert loaded_meta["sha256"] == meta["sha256"]
+    np.testing.assert_allclose(loaded.predict_proba(images[:5]), clf.predict_proba(images[:5]), atol=1e-5)
