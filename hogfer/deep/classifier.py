@@ -15,7 +15,6 @@ augmentation (flip and shifted crops) at prediction.
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -239,36 +238,37 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     # ------------------------------------------------------------------ pickling / skops
+    # The network travels as its architecture (JSON) and weights (arrays), without
+    # the optimizer's state: plain data that skops stores without pickle.
     def __getstate__(self):
         state = self.__dict__.copy()
         model = state.pop("model_", None)
         if model is not None:
-            state["model_keras_bytes_"] = np.frombuffer(_keras_bytes(model), dtype=np.uint8)
+            state["model_json_"] = model.to_json()
+            state["model_weights_"] = [np.asarray(w) for w in model.get_weights()]
         return state
 
     def __setstate__(self, state):
-        raw = state.pop("model_keras_bytes_", None)
+        config = state.pop("model_json_", None)
+        weights = state.pop("model_weights_", None)
         self.__dict__.update(state)
-        if raw is not None:
-            self.model_ = _keras_from_bytes(np.asarray(raw, dtype=np.uint8).tobytes())
+        if config is not None:
+            self.model_ = _model_from_json(config, weights)
+
+    def save_keras(self, path):
+        """Write the trained network as a ``.keras`` file (for ONNX export or plain Keras use)."""
+        check_is_fitted(self, "model_")
+        self.model_.save(path)
 
 
-def _keras_bytes(model):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp, "model.keras")
-        model.save(path)
-        return path.read_bytes()
-
-
-def _keras_from_bytes(raw):
+def _model_from_json(config, weights):
     import keras
 
     from . import layers  # noqa: F401  (registers custom layers)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp, "model.keras")
-        path.write_bytes(raw)
-        return keras.models.load_model(path)
+    model = keras.models.model_from_json(config)
+    model.set_weights([np.asarray(w) for w in weights])
+    return model
 
 
 def _epoch_callback_base():
