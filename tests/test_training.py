@@ -93,3 +93,29 @@ def test_same_seed_same_model(small_csv, tmp_path):
         runs.append(json.loads((out / "lgbm-pixels.json").read_text()))
     assert runs[0]["metrics"] == runs[1]["metrics"]
     assert runs[0]["chosen_params"] == runs[1]["chosen_params"]
+
+
+def test_live_default_model_is_chosen_on_validation_not_privatetest(tmp_path, monkeypatch):
+    from hogfer.emotion import default_model_name
+
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
+    (tmp_path / "models").mkdir()
+
+    def fake(name, val, test, seconds):
+        meta = {
+            "name": name, "file": f"{name}.skops", "sha256": "0", "size_bytes": 1, "classes": "fer7",
+            "metrics": {"validation": {"accuracy": val}, "test": {"accuracy": test, "n": 1000}},
+            "test_predict_seconds": seconds,
+        }
+        (tmp_path / "models" / f"{name}.json").write_text(json.dumps(meta))
+
+    fake("fast-good", 0.97, 0.50, 1.0)  # 1000 faces/s
+    fake("fast-lucky", 0.96, 0.99, 1.0)  # best on PrivateTest: must not matter
+    fake("slow-best", 0.99, 0.99, 100.0)  # 10 faces/s: too slow for video
+    assert default_model_name() == "fast-good"
+
+
+def test_models_command_lists_the_shipped_models():
+    result = CliRunner().invoke(cli, ["models"])
+    assert result.exit_code == 0 and "Model folders:" in result.output
