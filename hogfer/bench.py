@@ -231,9 +231,10 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             chosen_params=meta.get("chosen_params"),
             class_balancing=meta.get("class_balancing"),
         )
-    except (HogferError, OSError, ValueError) as exc:
-        row.update(status="failed", notes=[str(exc)])
-        logger.warning("%s: %s", name, exc)
+    except Exception as exc:  # one broken row must not end the table
+        message = str(exc) if isinstance(exc, HogferError) else f"{type(exc).__name__}: {exc}"
+        row.update(status="failed", notes=[message])
+        logger.warning("%s: %s", name, message)
     return row
 
 
