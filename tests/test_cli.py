@@ -42,3 +42,16 @@ def test_data_info_bad_input_is_one_line_and_exit_1(tmp_path, monkeypatch):
     monkeypatch.delenv("HOGFER_DATA", raising=False)
     result = CliRunner().invoke(cli, ["data", "info"])
     assert result.exit_code == 1 and "HOGFER_DATA" in result.output
+
+
+def test_every_subpackage_is_installed():
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "hogfer").rglob("__init__.py")}
+    assert found <= listed, f"add to setup.cfg packages: {sorted(found - listed)}"
+    assert {"hogfer.pipelines", "hogfer.shipped"} <= listed
