@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/bench_live.py [--video PATH] [--model NAME] [--out benchmarks/]``
 
-The video is resized to 640x480 (as a webcam gives it) and run through the
+The video is scaled and padded to 640x480 (as a webcam gives it) and run through the
 whole live pipeline: detection every few frames and tracking in between,
 landmarks, alignment, emotion model, blink detection, overlay and writing
 the annotated video. Writes ``live.md`` and ``live.json``.
@@ -25,14 +25,21 @@ from hogfer.video import VideoFileSink, VideoSource
 
 
 class ResizedSource:
-    """A VideoSource whose frames are resized to ``size``."""
+    """A VideoSource whose frames are scaled (keeping their aspect) and padded to ``size``."""
 
     def __init__(self, source, size):
         self.source, self.size, self.fps = source, size, source.fps
 
     def read(self):
         frame = self.source.read()
-        return None if frame is None else cv2.resize(frame, self.size, interpolation=cv2.INTER_LINEAR)
+        if frame is None:
+            return None
+        (w, h), (sw, sh) = self.size, self.source.size
+        scale = min(w / sw, h / sh)
+        nw, nh = int(round(sw * scale)), int(round(sh * scale))
+        frame = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_LINEAR)
+        top, left = (h - nh) // 2, (w - nw) // 2
+        return cv2.copyMakeBorder(frame, top, h - nh - top, left, w - nw - left, cv2.BORDER_CONSTANT)
 
 
 def default_video():
@@ -72,7 +79,7 @@ def main(argv=None):
     face = next(iter(run["faces_first_pass"].values()), {})
     header = (
         f"# Live pipeline speed\n\n"
-        f"`{Path(args.video).name}` resized to 640x480, {run['frames']} frames ({args.repeat} passes), "
+        f"`{Path(args.video).name}` scaled and padded to 640x480, {run['frames']} frames ({args.repeat} passes), "
         f"emotion model `{model.name}`, blinks on, annotated video written. "
         f"{machine_summary(info)}, {now_iso()}, commit {git_commit(Path(__file__).parent)}. "
         f"Written by `python benchmarks/bench_live.py`.\n\n"
