@@ -209,11 +209,15 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, qu
     "--readme", type=click.Path(dir_okay=False, exists=True), default="README.md", show_default=True, help="README to update."
 )
 def report(results, readme):
-    """Regenerate the README's benchmark table from results.json (no new run)."""
-    from .bench import load_results, update_readme
+    """Regenerate results.md/.csv, the PNGs and the README's table from results.json (no new run)."""
+    from pathlib import Path
 
-    changed = update_readme(readme, load_results(results))
-    click.echo(f"{'Updated' if changed else 'Unchanged'}: the table in {readme}")
+    from .bench import load_results, update_readme, write_results
+
+    data = load_results(results)
+    write_results(data, Path(results).parent)
+    changed = update_readme(readme, data)
+    click.echo(f"Rewrote the files beside {results}; {'updated' if changed else 'unchanged'}: the table in {readme}")
 
 
 @cli.command("models")

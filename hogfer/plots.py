@@ -90,7 +90,7 @@ def plot_accuracy_bars(rows, path):
     ax.set_yticks(y + 0.2, names)
     ax.invert_yaxis()
     ax.set_xlabel("PrivateTest accuracy (%)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(rows), 1)), ncol=2, fontsize=8, frameon=False)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)
