@@ -55,3 +55,11 @@ def test_every_subpackage_is_installed():
     found = {".".join(p.parent.relative_to(root).parts) for p in (root / "hogfer").rglob("__init__.py")}
     assert found <= listed, f"add to setup.cfg packages: {sorted(found - listed)}"
     assert {"hogfer.pipelines", "hogfer.shipped"} <= listed
+
+
+def test_installed_metadata_declares_the_runtime_dependencies():
+    from importlib import metadata
+
+    requires = " ".join(metadata.requires("hogfer") or [])
+    for name in ("scikit-learn", "scikit-image", "dlib-bin", "face-recognition-models", "lightgbm", "keras", "opencv-python", "click"):
+        assert name in requires, f"{name} missing from hogfer's installed requirements"
