@@ -237,6 +237,10 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     started = time.perf_counter()
     model.fit(train.images, train.labels, X_val=val.images, y_val=val.labels)
     train_seconds = time.perf_counter() - started
+    # The checkpoint only serves to resume an interrupted run; a finished one starts afresh next time.
+    import shutil
+
+    shutil.rmtree(params["checkpoint_dir"], ignore_errors=True)
     val_scores = evaluate(val.labels, model.predict(val.images), data.emotions)
     t0 = time.perf_counter()
     test_pred = model.predict(test.images) if len(test) else np.array([], int)
