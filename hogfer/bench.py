@@ -214,6 +214,10 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             logger.warning("%s: its training data's hash differs from %s", name, data.source)
         if meta.pop("_trained_now", False):
             row["notes"].append("trained by this run")
+        if meta.get("kind") == "deep":
+            row["notes"].append(
+                f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), Keras {meta.get('backend')} backend"
+            )
         scores, feature_s, predict_s = _score(model, test, data.emotions)
         public_scores = _score(model, public, data.emotions)[0] if len(public) else None
         row.update(
