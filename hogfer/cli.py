@@ -357,6 +357,51 @@ def predict(inputs, model_name, output_dir, as_json, batch_size):
         raise click.ClickException("No face found in any input.")
 
 
+@cli.command()
+@click.argument("image", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_name", default="xception", show_default=True, help="A trained xception or hybrid model (name or file).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="heatmap.png", show_default=True, help="Output PNG.")
+@click.option("--max-faces", type=click.IntRange(min=1), default=4, show_default=True, help="Explain at most this many faces.")
+def explain(image, model_name, output, max_faces):
+    """Grad-CAM: which regions of each face in IMAGE drive the deep model's emotion.
+
+    A 48x48 image is taken as a face crop; in any other image the faces are
+    detected and aligned first.
+    """
+    import cv2
+
+    from . import face
+    from .exceptions import HogferError
+    from .model_store import load_model
+    from .plots import plot_explanations
+    from .predict import find_faces
+
+    explicit = "/" in model_name or model_name.endswith((".json", ".skops"))
+    estimator, meta = load_model(model_name, allow_external=explicit)
+    if not hasattr(estimator, "model_"):
+        raise HogferError(f"{model_name}: Grad-CAM explains deep models (xception, hybrid); this one is {meta.get('kind', 'classical')}.")
+    gray = cv2.imread(image, cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise HogferError(f"{image}: not a readable image.")
+    if gray.shape == (48, 48):
+        crops = [gray]
+    else:
+        crops = [face.align_face(gray, pts) for _, pts in find_faces(gray)[:max_faces]]
+        if not crops:
+            raise HogferError(f"{image}: no face found.")
+    from .deep.explain import grad_cam
+
+    names = [meta["emotions"][int(k)] for k in estimator.classes_]  # the classes the model saw, in its order
+    items = []
+    for crop in crops:
+        features = estimator.features_.transform(crop[None])[0] if getattr(estimator, "features_", None) is not None else None
+        heatmap, probs, c = grad_cam(estimator.model_, crop, features=features)
+        items.append({"face": crop, "heatmap": heatmap, "probabilities": probs, "class_index": c})
+        click.echo(f"face {len(items)}: {names[c]} {probs[c]:.0%}")
+    plot_explanations(items, names, output)
+    click.echo(f"Wrote {output}")
+
+
 @cli.command("pipelines")
 def pipelines_command():
     """List the named pipelines."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._io import atomic_path
 
-__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history"]
+__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history", "plot_explanations"]
 
 
 def _pyplot():
@@ -108,6 +108,34 @@ def plot_history(history, path, *, title="training"):
         ax.set_xlabel("epoch")
         ax.set_title(f"{title}: {key}")
         ax.legend(fontsize=8)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+
+
+def plot_explanations(items, emotions, path):
+    """Write one row per face: the aligned face, its Grad-CAM overlay, and the probabilities.
+
+    ``items`` holds dicts with ``face`` (48x48), ``heatmap`` (48x48, 0..1),
+    ``probabilities`` and ``class_index``.
+    """
+    plt = _pyplot()
+    n = len(items)
+    fig, axes = plt.subplots(n, 3, figsize=(8, 2.8 * n), squeeze=False, constrained_layout=True)
+    for (ax_face, ax_cam, ax_bar), item in zip(axes, items):
+        ax_face.imshow(item["face"], cmap="gray", vmin=0, vmax=255)
+        ax_face.set_title("aligned face", fontsize=9)
+        ax_cam.imshow(item["face"], cmap="gray", vmin=0, vmax=255)
+        ax_cam.imshow(item["heatmap"], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        ax_cam.set_title(f"Grad-CAM: {emotions[item['class_index']]}", fontsize=9)
+        for ax in (ax_face, ax_cam):
+            ax.axis("off")
+        y = np.arange(len(emotions))
+        ax_bar.barh(y, item["probabilities"], color=["tab:orange" if i == item["class_index"] else "tab:blue" for i in y])
+        ax_bar.set_yticks(y, emotions, fontsize=8)
+        ax_bar.invert_yaxis()
+        ax_bar.set_xlim(0, 1)
+        ax_bar.set_title("probability", fontsize=9)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)

@@ -5,10 +5,12 @@ import pickle
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
+# hogfer.deep first: it configures TensorFlow (oneDNN off) before Keras loads it.
+pytest.importorskip("hogfer.deep")
 from hogfer.deep import KerasFERClassifier, build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
 from hogfer.deep.layers import RandomErasing  # noqa: E402
+
+import keras  # noqa: E402
 
 
 @pytest.mark.parametrize("builder", [build_xception, build_simple_cnn])
@@ -86,3 +88,50 @@ def test_deep_model_through_the_model_store(faces, tmp_path):
     loaded, loaded_meta = load_model(tmp_path / "simple-cnn.json", allow_external=True)
     assert loaded_meta["sha256"] == meta["sha256"]
     np.testing.assert_allclose(loaded.predict_proba(images[:5]), clf.predict_proba(images[:5]), atol=1e-5)
+
+
+def test_grad_cam_closed_form_matches_the_gradient():
+    tf = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("checked with TensorFlow's gradient tape")
+    from hogfer.deep.explain import grad_cam
+
+    model = build_xception(block_filters=(8, 16), middle_blocks=0, augment=False, seed=0)
+    face = np.random.default_rng(1).integers(0, 256, (48, 48)).astype("float32")
+    heatmap, probs, c = grad_cam(model, face)
+    assert heatmap.shape == (48, 48) and 0 <= heatmap.min() and heatmap.max() <= 1 and c == int(np.argmax(probs))
+    probe = keras.Model(model.inputs, model.get_layer("exit_act").output)
+    fmap = tf.constant(probe(face.reshape(1, 48, 48, 1)))
+    dense = model.get_layer("predictions")
+    with tf.GradientTape() as tape:
+        tape.watch(fmap)
+        logit = tf.matmul(tf.reduce_mean(fmap, axis=(1, 2)), dense.kernel)[0, c] + dense.bias[c]
+    grads = tape.gradient(logit, fmap)[0].numpy()
+    alpha = grads.mean(axis=(0, 1))
+    cam = np.maximum((fmap[0].numpy() * alpha).sum(-1), 0)
+    import cv2
+
+    cam = np.clip(cv2.resize(cam.astype("float32"), (48, 48), interpolation=cv2.INTER_CUBIC), 0, None)
+    np.testing.assert_allclose(heatmap, cam / cam.max() if cam.max() > 0 else cam, atol=1e-4)
+
+
+def test_explain_cli(faces, tmp_path):
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8, 16), "middle_blocks": 0})
+    clf.fit(images[:64], labels[:64])
+    emotions = ["Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]
+    save_model(clf, {"emotions": emotions, "classes": "fer7", "kind": "deep"}, tmp_path, "xception")
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "face.png"), images[0])
+    out = tmp_path / "heat.png"
+    result = CliRunner().invoke(cli, ["explain", str(tmp_path / "face.png"), "--model", str(tmp_path / "xception.json"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x89PNG" and "face 1:" in result.output
+    result = CliRunner().invoke(cli, ["explain", str(tmp_path / "face.png"), "--model", "lgbm-pixels"])
+    assert result.exit_code == 1 and "deep models" in result.output

@@ -8,6 +8,10 @@ Keras is imported only when this subpackage is.
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow 2.21's oneDNN kernels corrupt memory (glibc aborts: "munmap_chunk(): invalid
+# pointer") when the Xception-style model trains on a batch of some sizes (25 of 57
+# faces, say); with oneDNN off the same run is clean. Set TF_ENABLE_ONEDNN_OPTS=1 to override.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from .classifier import KerasFERClassifier  # noqa: E402
 from .models import build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
