@@ -137,10 +137,20 @@ def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, quiet):
 
 def _train_summary(metadata, out):
     test, val = metadata["metrics"]["test"], metadata["metrics"]["validation"]
+    if metadata.get("kind") == "deep":
+        chosen = (
+            f"  {metadata['epochs_run']} epochs, best on {metadata['split']['validation']} at epoch "
+            f"{metadata['best_epoch']} ({metadata['backend']} backend), class balancing "
+            f"{'on' if metadata['class_balancing'] else 'off'}"
+        )
+    else:
+        chosen = (
+            f"  chosen on {metadata['split']['validation']}: {metadata['chosen_params']}, "
+            f"class balancing {'on' if metadata['class_balancing'] else 'off'}"
+        )
     lines = [
         f"{metadata['pipeline']}: {metadata['description']}",
-        f"  chosen on {metadata['split']['validation']}: {metadata['chosen_params']}, "
-        f"class balancing {'on' if metadata['class_balancing'] else 'off'}",
+        chosen,
         f"  validation accuracy {val['accuracy']:.2%}, macro-F1 {val['macro_f1']:.3f}",
     ]
     if test:
