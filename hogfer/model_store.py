@@ -13,7 +13,6 @@ the models shipped in hogfer's ``artifacts/`` folder. A file elsewhere is
 loaded only when the caller passes its path explicitly.
 """
 
-import hashlib
 import json
 import os
 import zipfile
@@ -145,8 +144,7 @@ def verify_model_file(json_path, metadata=None):
         raise ArtifactError(
             f"{model_path}: {size} bytes, but its metadata says {metadata['size_bytes']}: truncated or replaced; refusing to load."
         )
-    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
-    if digest != metadata["sha256"]:
+    if file_sha256(model_path) != metadata["sha256"]:
         raise ArtifactError(f"{model_path}: checksum mismatch with {json_path.name}: tampered with or corrupt; refusing to load.")
     return model_path
 

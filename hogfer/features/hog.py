@@ -321,20 +321,17 @@ class HOGFeatures(ImageTransformer):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
 
-    def _hog_params(self):
-        return {
-            "orientations": self.orientations,
-            "pixels_per_cell": self.pixels_per_cell,
-            "cells_per_block": self.cells_per_block,
-            "block_norm": self.block_norm,
-            "transform_sqrt": self.transform_sqrt,
-        }
-
     def _check_image_shape(self, shape):
         _check_params(self.orientations, self.pixels_per_cell, self.cells_per_block, self.block_norm, shape)
 
     def _transform_images(self, images):
-        return hog_features(images, n_jobs=self.n_jobs, batch_size=self.batch_size, **self._hog_params())
+        # images are already checked by transform(): go straight to the batches
+        params = _check_params(self.orientations, self.pixels_per_cell, self.cells_per_block, self.block_norm, images.shape[1:])
+        if self.transform_sqrt and images.min() < 0:
+            raise ValueError("transform_sqrt=True needs non-negative images; got negative grey levels.")
+        return map_batches(
+            _hog_batch, images, n_jobs=self.n_jobs, batch_size=self.batch_size, desc="HOG", transform_sqrt=self.transform_sqrt, **params
+        )
 
     def _feature_names(self):
         return hog_feature_names(self.image_shape_, self.orientations, self.pixels_per_cell, self.cells_per_block)

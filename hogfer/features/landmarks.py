@@ -47,7 +47,11 @@ def fer_landmarks(images, *, upscale=2.0, detect=True, n_jobs=None, batch_size=2
         ``(x, y)`` in the input image's pixel coordinates.
     detected : ndarray of shape (n_samples,), dtype bool
     """
-    images = as_image_stack(images, name="images")
+    return _landmarks(as_image_stack(images, name="images"), upscale=upscale, detect=detect, n_jobs=n_jobs, batch_size=batch_size)
+
+
+def _landmarks(images, *, upscale, detect, n_jobs, batch_size):
+    """:func:`fer_landmarks` of an already checked ``(n, H, W)`` stack."""
     if images.dtype != np.uint8:
         images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
     return map_batches(
@@ -208,7 +212,9 @@ class LandmarkFeatures(ImageTransformer):
         return fer_landmarks(X, upscale=self.upscale, detect=self.detect, n_jobs=self.n_jobs, batch_size=self.batch_size)
 
     def _transform_images(self, images):
-        points, detected = self.landmarks(images)
+        points, detected = _landmarks(
+            images, upscale=self.upscale, detect=self.detect, n_jobs=self.n_jobs, batch_size=self.batch_size
+        )
         features = landmark_geometry(points, coords=self.coords, distances=self.distances, ratios=self.ratios)
         if self.detected_flag:
             features = np.hstack([features, detected[:, None].astype(features.dtype)])
