@@ -16,6 +16,7 @@ The protocol, the same for every pipeline:
 """
 
 import logging
+import shutil
 import time
 
 import numpy as np
@@ -164,33 +165,14 @@ def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", p
 
     metadata = {
         "kind": "classical",
-        "pipeline": name,
-        "description": spec.DESCRIPTION,
-        "seed_accuracy": getattr(spec, "SEED_ACCURACY", None),
+        **_common_metadata(name, spec, data, val_name, len(train), len(val), random_state),
         "chosen_params": params,
         "class_balancing": balanced,
         "balance_option": balance,
         "search": search,
         "estimator_params": {k: repr(v) for k, v in estimator.get_params(deep=True).items() if "__" in k},
-        "classes": data.classes,
-        "emotions": list(data.emotions),
-        "data_file": str(data.source),
-        "data_sha256": data.sha256,
-        "split": {"train": "Training", "validation": val_name, "test": "PrivateTest"},
-        "n_train": len(train),
-        "n_validation": len(val),
-        "random_state": random_state,
-        "metrics": {
-            "validation": val_scores,
-            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
-        },
-        "train_seconds": round(train_seconds, 1),
         "feature_images_per_s": round(feature_rate, 1),
-        "test_predict_seconds": round(predict_seconds, 2),
-        "trained_at": now_iso(),
-        "hardware": machine_info(),
-        "n_jobs": n_jobs,
-        "libraries": library_versions(),
+        **_run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs),
     }
     return estimator, metadata
 
@@ -219,6 +201,22 @@ def _common_metadata(name, spec, data, val_name, n_train, n_val, random_state):
     }
 
 
+def _run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs):
+    """Scores, times, machine and library versions of one training run."""
+    return {
+        "metrics": {
+            "validation": val_scores,
+            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
+        },
+        "train_seconds": round(train_seconds, 1),
+        "test_predict_seconds": round(predict_seconds, 2),
+        "trained_at": now_iso(),
+        "hardware": machine_info(),
+        "n_jobs": n_jobs,
+        "libraries": library_versions(),
+    }
+
+
 def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     """Train a Keras pipeline: early stopping on the validation split, scores on PrivateTest.
 
@@ -238,8 +236,6 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     model.fit(train.images, train.labels, X_val=val.images, y_val=val.labels)
     train_seconds = time.perf_counter() - started
     # The checkpoint only serves to resume an interrupted run; a finished one starts afresh next time.
-    import shutil
-
     shutil.rmtree(params["checkpoint_dir"], ignore_errors=True)
     val_scores = evaluate(val.labels, model.predict(val.images), data.emotions)
     t0 = time.perf_counter()
@@ -260,15 +256,6 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "best_epoch": best_epoch,
         "history": history,
         "backend": keras.backend.backend(),
-        "metrics": {
-            "validation": val_scores,
-            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
-        },
-        "train_seconds": round(train_seconds, 1),
-        "test_predict_seconds": round(predict_seconds, 2),
-        "trained_at": now_iso(),
-        "hardware": machine_info(),
-        "n_jobs": n_jobs,
-        "libraries": library_versions(),
+        **_run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs),
     }
     return model, metadata
