@@ -230,6 +230,30 @@ def report(results, readme):
     click.echo(f"Rewrote the files beside {results}; {'updated' if changed else 'unchanged'}: the table in {readme}")
 
 
+@cli.command("onnx")
+@click.argument("model_name", metavar="MODEL")
+@data_option
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder to write the model to; default: the user model cache.")
+def onnx_command(model_name, data_path, out):
+    """Attach an ONNX copy to the deep model MODEL (name or file) for fast CPU inference.
+
+    The copy is checked against Keras on validation faces; predictions then run
+    under onnxruntime. Needs the export extra: pip install "hogfer[export]".
+    """
+    from .datasets import load_fer2013
+    from .paths import cache_dir
+    from .training import add_onnx
+
+    dataset = load_fer2013(data_path)
+    out = out or cache_dir("models")
+    metadata = add_onnx(model_name, dataset, out, allow_external=True)
+    info = metadata["onnx"]
+    click.echo(
+        f"{metadata['name']}: ONNX copy {info['size_bytes'] / 1e6:.2f} MB, max |difference| from Keras "
+        f"{info['max_abs_diff_vs_keras']:.1e}; wrote {out}/{metadata['name']}.skops and .json"
+    )
+
+
 @cli.command("models")
 def models_command():
     """List the trained models hogfer can find, and where."""

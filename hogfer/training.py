@@ -16,6 +16,7 @@ The protocol, the same for every pipeline:
 """
 
 import logging
+import os
 import shutil
 import time
 
@@ -217,6 +218,45 @@ def _run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seco
     }
 
 
+_BACKEND_FLAGS = ("KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def _attach_onnx(model, check_images):
+    """Give a trained deep model its ONNX copy where an exporter is installed; metadata for it."""
+    from .deep.onnx import onnx_available
+
+    if not onnx_available(export=True):
+        logger.info("ONNX export skipped: install hogfer[export] (onnx, tf2onnx) for fast CPU inference")
+        return {"exported": False, "reason": "onnx/tf2onnx not installed"}
+    try:
+        model.compile_onnx(check_images)
+    except Exception as exc:  # an exporter failure must not lose hours of training
+        logger.warning("ONNX export failed (%s: %s); the model runs under Keras", type(exc).__name__, exc)
+        return {"exported": False, "reason": f"{type(exc).__name__}: {exc}"}
+    return {"exported": True, "size_bytes": len(model.onnx_model_), "max_abs_diff_vs_keras": model.onnx_max_abs_diff_}
+
+
+def add_onnx(name_or_path, data, out_dir, *, allow_external=False):
+    """Attach an ONNX copy to a trained deep model and write it to ``out_dir``.
+
+    The copy is checked against Keras on the validation faces of ``data``.
+    Returns the metadata as written.
+    """
+    from .model_store import load_model, save_model
+
+    estimator, metadata = load_model(name_or_path, allow_external=allow_external)
+    if metadata.get("kind") != "deep":
+        raise HogferError(f"{metadata['name']}: ONNX export is for deep models; this one is {metadata.get('kind')}.")
+    _, val, _ = validation_split(data, metadata.get("random_state", 0))
+    info = _attach_onnx(estimator, val.images[:256])
+    if not info["exported"]:
+        raise HogferError(f"{metadata['name']}: ONNX export failed ({info['reason']}).")
+    name = metadata["name"]
+    metadata = {k: v for k, v in metadata.items() if k not in ("metadata_version", "name", "file", "format", "sha256", "size_bytes")}
+    metadata["onnx"] = info
+    return save_model(estimator, metadata, out_dir, name)
+
+
 def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     """Train a Keras pipeline: early stopping on the validation split, scores on PrivateTest.
 
@@ -237,6 +277,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     train_seconds = time.perf_counter() - started
     # The checkpoint only serves to resume an interrupted run; a finished one starts afresh next time.
     shutil.rmtree(params["checkpoint_dir"], ignore_errors=True)
+    onnx_info = _attach_onnx(model, val.images[:256])
     val_scores = evaluate(val.labels, model.predict(val.images), data.emotions)
     t0 = time.perf_counter()
     test_pred = model.predict(test.images) if len(test) else np.array([], int)
@@ -256,6 +297,8 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "best_epoch": best_epoch,
         "history": history,
         "backend": keras.backend.backend(),
+        "backend_flags": {k: os.environ[k] for k in _BACKEND_FLAGS if k in os.environ},
+        "onnx": onnx_info,
         **_run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs),
     }
     return model, metadata

@@ -135,3 +135,58 @@ def test_explain_cli(faces, tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG" and "face 1:" in result.output
     result = CliRunner().invoke(cli, ["explain", str(tmp_path / "face.png"), "--model", "lgbm-pixels"])
     assert result.exit_code == 1 and "deep models" in result.output
+
+
+@pytest.mark.parametrize("architecture", ["xception", "hybrid"])
+def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, architecture, tmp_path):
+    pytest.importorskip("tf2onnx")
+    from hogfer.model_store import load_model, save_model
+
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    clf = KerasFERClassifier(architecture, epochs=1, batch_size=32, model_params=small).fit(images[:96], labels[:96])
+    keras_proba = clf.set_params(engine="keras").predict_proba(images[100:140])
+    assert clf.compile_onnx(images[:32]) is clf and clf.onnx_max_abs_diff_ <= 1e-4
+    # the copy has no augmentation layers, which are inactive at inference anyway
+    assert "augment" not in {layer.name for layer in clf.inference_network().layers}
+    onnx_proba = clf.set_params(engine="onnx").predict_proba(images[100:140])
+    np.testing.assert_allclose(onnx_proba, keras_proba, atol=1e-4)
+    # one face at a time gives the same answer as a batch (TTA views stacked per call)
+    np.testing.assert_allclose(clf.predict_proba(images[100:101]), onnx_proba[:1], atol=1e-5)
+    save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7"}, tmp_path, architecture)
+    loaded, _ = load_model(tmp_path / f"{architecture}.json", allow_external=True)
+    assert loaded.onnx_model_ == clf.onnx_model_ and loaded.engine == "onnx"
+    np.testing.assert_allclose(loaded.predict_proba(images[100:140]), onnx_proba, atol=1e-6)
+
+
+def test_engine_errors(faces):
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])
+    with pytest.raises(RuntimeError, match="compile_onnx"):
+        clf.set_params(engine="onnx").predict(images[:2])
+    with pytest.raises(ValueError, match="engine must be"):
+        clf.set_params(engine="tensorrt").predict(images[:2])
+    # auto falls back to Keras when the model has no ONNX copy
+    assert clf.set_params(engine="auto").predict(images[:2]).shape == (2,)
+
+
+def test_onnx_cli(fer_path, faces, tmp_path):
+    pytest.importorskip("tf2onnx")
+    import json
+
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8,), "middle_blocks": 0})
+    clf.fit(images[:64], labels[:64])
+    save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep", "pipeline": "xception"}, tmp_path, "xception")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["onnx", str(tmp_path / "xception.json"), "--data", str(fer_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "xception.json").read_text())
+    assert meta["onnx"]["exported"] and meta["onnx"]["max_abs_diff_vs_keras"] <= 1e-4 and meta["pipeline"] == "xception"
+    result = CliRunner().invoke(cli, ["onnx", "lgbm-pixels", "--data", str(fer_path), "--out", str(out)])
+    assert result.exit_code == 1 and "deep models" in result.output and "Traceback" not in result.output

@@ -66,6 +66,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         weights are restored).
     tta : bool, default=True
         Average predictions over the face, its mirror image and shifted crops.
+    engine : {"auto", "keras", "onnx"}, default="auto"
+        What runs predictions: Keras, or onnxruntime on the ONNX copy of the
+        network made by :meth:`compile_onnx`. ``"auto"`` takes ONNX when the
+        model has one and onnxruntime is installed.
     checkpoint_dir : str, default=None
         Save the model and history here after every epoch and resume from it.
     model_params : dict, default=None
@@ -86,6 +90,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Per-epoch loss and accuracy, training and validation.
     features_ : Pipeline or None
         The hybrid's fitted feature pipeline.
+    onnx_model_ : bytes or None
+        The network in ONNX form, set by :meth:`compile_onnx`.
     n_features_in_ : int
         Pixels per image.
     """
@@ -103,6 +109,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         patience=12,
         tta=True,
+        engine="auto",
         checkpoint_dir=None,
         model_params=None,
         n_jobs=None,
@@ -119,6 +126,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.patience = patience
         self.tta = tta
+        self.engine = engine
         self.checkpoint_dir = checkpoint_dir
         self.model_params = model_params
         self.n_jobs = n_jobs
@@ -132,11 +140,12 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             return {"image": x, "features": features.astype("float32")}
         return x
 
-    def _build(self, n_classes, n_features=None):
+    def _build(self, n_classes, n_features=None, *, augment=None):
         from . import models
 
         params = dict(self.model_params or {})
-        common = {"num_classes": n_classes, "l2": self.l2, "augment": self.augment, "seed": self.random_state}
+        augment = self.augment if augment is None else augment
+        common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
         if self.architecture == "xception":
             return models.build_xception((48, 48, 1), **common, **params)
         if self.architecture == "simple-cnn":
@@ -215,7 +224,66 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         )
         self.model_ = model
         self.history_ = history
+        self.onnx_model_ = None
         return self
+
+    # ------------------------------------------------------------------ inference
+    def inference_network(self):
+        """The trained network without its augmentation layers (same weights)."""
+        from .onnx import inference_network
+
+        check_is_fitted(self, "model_")
+        n_features = None
+        if self.architecture == "hybrid":
+            n_features = int(self.model_.get_layer("features").output.shape[-1])
+        return inference_network(self.model_, lambda: self._build(len(self.classes_), n_features, augment=False))
+
+    def compile_onnx(self, X_check):
+        """Attach an ONNX copy of the network (``onnx_model_``) for fast CPU inference.
+
+        The copy must give the same probabilities as Keras on the faces
+        ``X_check`` (within 1e-4), or a ``RuntimeError`` is raised and the
+        model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
+        extra) to convert, only onnxruntime to run.
+
+        Returns
+        -------
+        self
+        """
+        from .onnx import export_onnx
+
+        images, features = self._predict_inputs(X_check)
+        onnx_bytes, diff = export_onnx(self.inference_network(), self._inputs(images, features))
+        self.onnx_model_ = onnx_bytes
+        self.onnx_max_abs_diff_ = diff
+        self.__dict__.pop("_onnx_network", None)
+        return self
+
+    def _network(self):
+        """What runs the network: an onnxruntime session or the Keras model."""
+        if self.engine not in ("auto", "keras", "onnx"):
+            raise ValueError(f"engine must be 'auto', 'keras' or 'onnx'; got {self.engine!r}.")
+        onnx_bytes = getattr(self, "onnx_model_", None)
+        if self.engine != "keras" and onnx_bytes is not None:
+            from .onnx import OnnxNetwork, onnx_available
+
+            if onnx_available():
+                if "_onnx_network" not in self.__dict__:
+                    self._onnx_network = OnnxNetwork(onnx_bytes)
+                return self._onnx_network
+        if self.engine == "onnx":
+            raise RuntimeError("engine='onnx' needs onnxruntime and a model with an ONNX copy (compile_onnx).")
+        import keras
+
+        model = self.model_
+
+        def run(inputs):
+            n = len(inputs["image"] if isinstance(inputs, dict) else inputs)
+            if n <= 64:  # predict() costs tens of milliseconds per call; a direct call does not
+                return keras.ops.convert_to_numpy(model(inputs, training=False))
+            return model.predict(inputs, batch_size=256, verbose=0)
+
+        return run
 
     def _predict_inputs(self, X):
         images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
@@ -226,12 +294,21 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
         check_is_fitted(self, "model_")
         images, features = self._predict_inputs(X)
+        run = self._network()
         views = [images]
         if self.tta:
             padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
             views += [images[:, :, ::-1], padded[:, :48, :48], padded[:, 4:, 4:]]
-        probs = [self.model_.predict(self._inputs(v, features), batch_size=256, verbose=0) for v in views]
-        return np.mean(probs, axis=0)
+        n, out = len(images), []
+        # All views of a chunk of faces go through the network in one call.
+        chunk = max(1, 1024 // len(views))
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            stacked = np.concatenate([v[part] for v in views])
+            feats = None if features is None else np.concatenate([features[part]] * len(views))
+            probs = np.asarray(run(self._inputs(stacked, feats)))
+            out.append(probs.reshape(len(views), -1, probs.shape[-1]).mean(axis=0))
+        return np.concatenate(out) if out else np.zeros((0, len(self.classes_)), dtype="float32")
 
     def predict(self, X):
         """Predicted class labels."""
@@ -242,6 +319,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     # the optimizer's state: plain data that skops stores without pickle.
     def __getstate__(self):
         state = self.__dict__.copy()
+        state.pop("_onnx_network", None)
         model = state.pop("model_", None)
         if model is not None:
             state["model_json_"] = model.to_json()
@@ -251,6 +329,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state):
         config = state.pop("model_json_", None)
         weights = state.pop("model_weights_", None)
+        state.setdefault("engine", "auto")  # models saved before the engine parameter
         self.__dict__.update(state)
         if config is not None:
             self.model_ = _model_from_json(config, weights)
