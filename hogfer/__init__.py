@@ -23,6 +23,7 @@ _LAZY = {
     "SlidingWindowHOG": "hogfer.features.sliding_window",
     "LandmarkFeatures": "hogfer.features.landmarks",
     "PixelFeatures": "hogfer.features.pixels",
+    "AutoencoderFeatures": "hogfer.deep.autoencoder",
     "show_progress": "hogfer._progress",
     "HogferError": "hogfer.exceptions",
     "DataError": "hogfer.exceptions",

@@ -43,7 +43,7 @@ TABLE_ORDER = (
     "ensemble",
 )
 #: The seeds' figure for rows without a pipeline module of their own.
-_SEED_ACCURACY = {"ensemble": None, "lgbm-autoencoded": None}
+_SEED_ACCURACY = {"ensemble": None}
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 

@@ -190,3 +190,29 @@ def test_onnx_cli(fer_path, faces, tmp_path):
     assert meta["onnx"]["exported"] and meta["onnx"]["max_abs_diff_vs_keras"] <= 1e-4 and meta["pipeline"] == "xception"
     result = CliRunner().invoke(cli, ["onnx", "lgbm-pixels", "--data", str(fer_path), "--out", str(out)])
     assert result.exit_code == 1 and "deep models" in result.output and "Traceback" not in result.output
+
+
+def test_autoencoder_features_contract(faces):
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from hogfer import AutoencoderFeatures
+
+    images, _ = faces
+    transformer = AutoencoderFeatures(code_size=16, epochs=2, batch_size=32)
+    assert clone(transformer).get_params() == transformer.get_params()
+    with pytest.raises(NotFittedError):
+        transformer.transform(images[:2])
+    codes = transformer.fit(images[:100]).transform(images[100:120])
+    assert codes.shape == (20, 16) and codes.dtype == np.float32 and np.isfinite(codes).all()
+    assert transformer.reconstruction_error_ < 0.2 and list(transformer.get_feature_names_out()[:2]) == ["code_0", "code_1"]
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(transformer)).transform(images[100:120]), codes, atol=1e-5)
+    # same seed, same codes
+    again = AutoencoderFeatures(code_size=16, epochs=2, batch_size=32).fit(images[:100]).transform(images[100:120])
+    np.testing.assert_allclose(again, codes, atol=1e-4)
+    with pytest.raises(ValueError, match="multiples of 8"):
+        AutoencoderFeatures().fit(np.zeros((4, 20, 20), np.uint8))
+    with pytest.raises(ValueError, match="48x48|size"):
+        transformer.transform(np.zeros((2, 32, 32), np.uint8))

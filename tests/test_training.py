@@ -12,7 +12,9 @@ from hogfer.exceptions import ArtifactError, HogferError
 from hogfer.model_store import load_model
 from hogfer.pipelines import get_pipeline, list_pipelines
 
-CLASSICAL = ["svm-hog", "svm-landmarks", "svm-landmarks-hog", "svm-sliding-hog", "lgbm-pixels", "lgbm-hog-landmarks"]
+CLASSICAL = [
+    "svm-hog", "svm-landmarks", "svm-landmarks-hog", "svm-sliding-hog", "lgbm-pixels", "lgbm-autoencoded", "lgbm-hog-landmarks",
+]
 
 
 def test_registry_lists_the_pipelines_and_rejects_unknown_names():
