@@ -22,6 +22,8 @@ _LIBRARIES = (
     "tensorflow",
     "jax",
     "torch",
+    "onnxruntime",
+    "tf2onnx",
     "opencv-python",
     "joblib",
 )

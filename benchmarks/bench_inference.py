@@ -1,0 +1,122 @@
+"""CPU inference speed of the deep models: single-face latency and batch throughput.
+
+Run: ``python benchmarks/bench_inference.py [--models xception hybrid] [--data PATH] [--out benchmarks/]``
+
+Each trained deep model predicts PublicTest faces (the validation split; speed
+does not depend on which faces) under each engine it has (Keras, and
+onnxruntime where the model carries an ONNX copy, see ``hogfer onnx``), with
+and without test-time augmentation:
+
+- latency: ``predict_proba`` of one face at a time (what the live app does),
+  median and 95th percentile over ``--calls`` calls after a warm-up;
+- throughput: ``predict_proba`` of all PublicTest faces in one call;
+- PublicTest accuracy of the same predictions, so the cost of TTA can be set
+  against what it buys.
+
+The hybrid's times include its HOG and landmark features (dlib), computed per
+call. Writes ``inference.md`` and ``inference.json``.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hogfer._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from hogfer._io import atomic_path
+from hogfer._table import markdown_table
+from hogfer.datasets import load_fer2013
+from hogfer.model_store import list_models, load_model
+
+#: The issue's targets for CPU inference (single face, and a batch).
+LATENCY_TARGET_MS = 5.0
+THROUGHPUT_TARGET = 1000.0
+DEEP = ("xception", "hybrid", "simple-cnn")
+
+
+def measure(model, faces, labels, calls):
+    """Latency (ms, median and p95) of one face per call, throughput (faces/s), accuracy."""
+    for i in range(10):
+        model.predict_proba(faces[i : i + 1])
+    times = []
+    for i in range(calls):
+        t0 = time.perf_counter()
+        model.predict_proba(faces[i % len(faces)][None])
+        times.append(time.perf_counter() - t0)
+    model.predict_proba(faces[:256])
+    t0 = time.perf_counter()
+    proba = model.predict_proba(faces)
+    seconds = time.perf_counter() - t0
+    accuracy = float(np.mean(model.classes_[np.argmax(proba, axis=1)] == labels))
+    ms = 1000 * np.asarray(times)
+    return {
+        "latency_ms_median": float(np.median(ms)),
+        "latency_ms_p95": float(np.percentile(ms, 95)),
+        "throughput_faces_per_s": len(faces) / seconds,
+        "n_batch": len(faces),
+        "validation_accuracy": accuracy,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="*", default=None, help="deep models (default: every trained one)")
+    parser.add_argument("--data", default=None, help="FER2013 copy (default: $HOGFER_DATA)")
+    parser.add_argument("--calls", type=int, default=200, help="single-face calls per setting")
+    parser.add_argument("--out", default=str(Path(__file__).parent))
+    args = parser.parse_args(argv)
+
+    names = args.models or [n for n in DEEP if n in list_models()]
+    if not names:
+        parser.exit(1, "no trained deep model found (hogfer train xception)\n")
+    val = load_fer2013(args.data).select("PublicTest")
+    runs, rows = [], []
+    for name in names:
+        model, meta = load_model(name)
+        engines = ["keras"] + (["onnx"] if getattr(model, "onnx_model_", None) is not None else [])
+        for engine in engines:
+            for tta in (False, True):
+                model.set_params(engine=engine, tta=tta)
+                result = measure(model, val.images, val.labels, args.calls)
+                runs.append({"model": name, "engine": engine, "tta": tta, **result})
+                rows.append(
+                    [
+                        name,
+                        engine,
+                        "4 views" if tta else "off",
+                        f"{result['latency_ms_median']:.2f}",
+                        f"{result['latency_ms_p95']:.2f}",
+                        f"{result['throughput_faces_per_s']:,.0f}",
+                        f"{100 * result['validation_accuracy']:.1f}",
+                        "met" if result["latency_ms_median"] <= LATENCY_TARGET_MS else "SHORT",
+                        "met" if result["throughput_faces_per_s"] >= THROUGHPUT_TARGET else "SHORT",
+                    ]
+                )
+    info = machine_info()
+    commit = git_commit(Path(__file__).parent)
+    header = (
+        "# Deep models: CPU inference speed\n\n"
+        f"`predict_proba` on {runs[0]['n_batch']:,} PublicTest faces: latency of one face per call "
+        f"(median and 95th percentile of {args.calls} calls, what the live app does) and throughput of one call on all "
+        f"faces; PublicTest accuracy of the same predictions. Targets: <= {LATENCY_TARGET_MS:g} ms a face, "
+        f">= {THROUGHPUT_TARGET:,.0f} faces/s. {machine_summary(info)}, {now_iso()}, commit {commit}. "
+        "Written by `python benchmarks/bench_inference.py`.\n\n"
+    )
+    table = markdown_table(
+        ["model", "engine", "TTA", "ms/face median", "ms/face p95", "faces/s (batch)", "PublicTest acc %", "latency target", "throughput target"],
+        rows,
+    )
+    out = Path(args.out)
+    with atomic_path(out / "inference.md") as f:
+        f.write_text(header + table + "\n")
+    with atomic_path(out / "inference.json") as f:
+        payload = {"date": now_iso(), "machine": info, "libraries": library_versions(), "commit": commit,
+                   "targets": {"latency_ms": LATENCY_TARGET_MS, "faces_per_s": THROUGHPUT_TARGET}, "runs": runs}
+        f.write_text(json.dumps(payload, indent=2) + "\n")
+    print(header + table)
+
+
+if __name__ == "__main__":
+    main()
