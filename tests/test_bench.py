@@ -20,7 +20,7 @@ def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_mode
     out = tmp_path / "bench"
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\n<!-- bench:start -->\nold\n<!-- bench:end -->\n\nafter\n")
-    args = ["bench", "--only", "svm-landmarks", "--only", "xception", "--only", "hybrid", "--data", str(small_csv)]
+    args = ["bench", "--only", "svm-landmarks", "--only", "xception", "--only", "simple-cnn", "--data", str(small_csv)]
     result = CliRunner().invoke(cli, [*args, "--out", str(out), "--readme", str(readme), "--quiet"])
     assert result.exit_code == 0, result.output
     for name in ("results.md", "results.csv", "results.json", "confusion_matrices.png", "accuracy.png"):
@@ -32,12 +32,12 @@ def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_mode
     # the shipped xception is scored (a deep row), with a note that it was trained on other data
     assert rows["xception"]["status"] == "ok" and 0 < rows["xception"]["accuracy"] <= 1
     assert any("different data file" in n for n in rows["xception"]["notes"])
-    assert rows["hybrid"]["status"] == "missing" and rows["hybrid"]["notes"]
+    assert rows["simple-cnn"]["status"] == "missing" and rows["simple-cnn"]["notes"]
     for key in ("data_sha256", "machine", "libraries", "date", "commit"):
         assert key in results
     with open(out / "results.csv") as f:
         table = list(csv.DictReader(f))
-    assert [r["pipeline"] for r in table] == ["svm-landmarks", "xception", "hybrid"]
+    assert [r["pipeline"] for r in table] == ["svm-landmarks", "xception", "simple-cnn"]
     assert {"accuracy", "macro_f1", "recall_Disgust", "public_accuracy", "train_seconds", "feature_faces_per_s",
             "predict_faces_per_s", "size_bytes", "seed_accuracy"} <= set(table[0])
     text = readme.read_text()

@@ -216,3 +216,31 @@ def test_autoencoder_features_contract(faces):
         AutoencoderFeatures().fit(np.zeros((4, 20, 20), np.uint8))
     with pytest.raises(ValueError, match="48x48|size"):
         transformer.transform(np.zeros((2, 32, 32), np.uint8))
+
+
+def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
+    pytest.importorskip("tf2onnx")
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("xception", epochs=1, batch_size=32, model_params={"block_filters": (8,), "middle_blocks": 0})
+    clf.fit(images[:64], labels[:64]).compile_onnx(images[:16])
+    models = tmp_path / "models"
+    save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep"}, models, "xception")
+    monkeypatch.setenv("HOGFER_MODELS", str(models))
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_inference.py"
+    spec = importlib.util.spec_from_file_location("bench_inference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--models", "xception", "--data", str(small_csv), "--calls", "3", "--out", str(tmp_path)])
+    runs = json.loads((tmp_path / "inference.json").read_text())["runs"]
+    assert {(r["engine"], r["tta"]) for r in runs} == {("keras", False), ("keras", True), ("onnx", False), ("onnx", True)}
+    assert all(r["latency_ms_median"] > 0 and r["throughput_faces_per_s"] > 0 and 0 <= r["validation_accuracy"] <= 1 for r in runs)
+    # the engines agree, so their accuracies do too
+    acc = {(r["engine"], r["tta"]): r["validation_accuracy"] for r in runs}
+    assert acc[("keras", True)] == acc[("onnx", True)] and acc[("keras", False)] == acc[("onnx", False)]
+    assert "ms/face median" in (tmp_path / "inference.md").read_text()
