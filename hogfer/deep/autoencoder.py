@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._progress import progress_bar
 from ..features._base import ImageTransformer
+from ._serialization import pack_network, unpack_network
 
 __all__ = ["AutoencoderFeatures"]
 
@@ -103,18 +104,7 @@ class AutoencoderFeatures(ImageTransformer):
 
     # The encoder travels as its architecture (JSON) and weights, as KerasFERClassifier's network does.
     def __getstate__(self):
-        state = self.__dict__.copy()
-        encoder = state.pop("encoder_", None)
-        if encoder is not None:
-            state["encoder_json_"] = encoder.to_json()
-            state["encoder_weights_"] = [np.asarray(w) for w in encoder.get_weights()]
-        return state
+        return pack_network(self.__dict__.copy(), "encoder_")
 
     def __setstate__(self, state):
-        from .classifier import _model_from_json
-
-        config = state.pop("encoder_json_", None)
-        weights = state.pop("encoder_weights_", None)
-        self.__dict__.update(state)
-        if config is not None:
-            self.encoder_ = _model_from_json(config, weights)
+        self.__dict__.update(unpack_network(state, "encoder_"))

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._progress import progress_bar
 from ..features._validation import as_image_stack
+from ._serialization import pack_network, unpack_network
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
@@ -320,34 +321,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_onnx_network", None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["model_json_"] = model.to_json()
-            state["model_weights_"] = [np.asarray(w) for w in model.get_weights()]
-        return state
+        return pack_network(state, "model_")
 
     def __setstate__(self, state):
-        config = state.pop("model_json_", None)
-        weights = state.pop("model_weights_", None)
         state.setdefault("engine", "auto")  # models saved before the engine parameter
-        self.__dict__.update(state)
-        if config is not None:
-            self.model_ = _model_from_json(config, weights)
+        self.__dict__.update(unpack_network(state, "model_"))
 
     def save_keras(self, path):
         """Write the trained network as a ``.keras`` file (for ONNX export or plain Keras use)."""
         check_is_fitted(self, "model_")
         self.model_.save(path)
-
-
-def _model_from_json(config, weights):
-    import keras
-
-    from . import layers  # noqa: F401  (registers custom layers)
-
-    model = keras.models.model_from_json(config)
-    model.set_weights([np.asarray(w) for w in weights])
-    return model
 
 
 def _epoch_callback_base():
