@@ -156,6 +156,13 @@ def _train_summary(metadata, out):
     if test:
         lines.append(f"  PrivateTest accuracy {test['accuracy']:.2%}, macro-F1 {test['macro_f1']:.3f} (n={test['n']})")
     lines.append(f"  trained in {metadata['train_seconds']:.0f} s; model {metadata['size_bytes'] / 1e6:.2f} MB")
+    onnx = metadata.get("onnx")
+    if onnx:
+        lines.append(
+            f"  ONNX copy {onnx['size_bytes'] / 1e6:.2f} MB (max |difference| from Keras {onnx['max_abs_diff_vs_keras']:.1e})"
+            if onnx.get("exported")
+            else f"  no ONNX copy ({onnx.get('reason')}); predictions run under Keras"
+        )
     lines.append(f"  wrote {out}/{metadata['name']}.skops and .json")
     return "\n".join(lines)
 
