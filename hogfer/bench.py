@@ -214,9 +214,19 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             logger.warning("%s: its training data's hash differs from %s", name, data.source)
         if meta.pop("_trained_now", False):
             row["notes"].append("trained by this run")
+        train_seconds = meta.get("train_seconds")
         if meta.get("kind") == "deep":
+            # A resumed run's train_seconds covers only its last part; the history times every epoch.
+            epoch_seconds = (meta.get("history") or {}).get("seconds")
+            if epoch_seconds:
+                train_seconds = max(train_seconds or 0, float(sum(epoch_seconds)))
+            flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
+            engine = "onnxruntime" if getattr(model, "onnx_model_", None) is not None else "Keras"
             row["notes"].append(
-                f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), Keras {meta.get('backend')} backend"
+                f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
+                + (f" ({flags})" if flags else "")
+                + (f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else "")
+                + f"; predicts with {engine}"
             )
         scores, feature_s, predict_s = _score(model, test, data.emotions)
         public_scores = _score(model, public, data.emotions)[0] if len(public) else None
@@ -227,7 +237,7 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             per_class_recall=scores["per_class_recall"],
             confusion_matrix=scores["confusion_matrix"],
             public_accuracy=public_scores["accuracy"] if public_scores else None,
-            train_seconds=meta.get("train_seconds"),
+            train_seconds=train_seconds,
             train_hardware=machine_summary(meta["hardware"]) if meta.get("hardware") else None,
             feature_faces_per_s=len(test) / feature_s if feature_s else None,
             predict_faces_per_s=len(test) / ((feature_s or 0) + predict_s),

@@ -294,6 +294,8 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "keras_model_name": model.model_.name,
         "n_parameters": int(model.model_.count_params()),
         "epochs_run": len(history.get("loss", [])),
+        "resumed_at_epoch": getattr(model, "resumed_at_epoch_", 0),
+        "epoch_seconds_total": round(float(sum(history.get("seconds", []))), 1),
         "best_epoch": best_epoch,
         "history": history,
         "backend": keras.backend.backend(),

@@ -76,7 +76,7 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
     np.testing.assert_allclose(again.predict_proba(images[160:170]), proba, atol=1e-5)
     # resume: a second fit continues from the checkpoint's epoch count
     clf.set_params(epochs=3).fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
-    assert len(clf.history_["loss"]) == 3
+    assert len(clf.history_["loss"]) == 3 and clf.resumed_at_epoch_ == 2
 
 
 def test_deep_model_through_the_model_store(faces, tmp_path):

@@ -88,7 +88,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model
         The trained network.
     history_ : dict of list
-        Per-epoch loss and accuracy, training and validation.
+        Per-epoch loss and accuracy, training and validation, and seconds.
+    resumed_at_epoch_ : int
+        Epochs already done in the checkpoint this fit resumed from (0 for a fresh run).
     features_ : Pipeline or None
         The hybrid's fitted feature pipeline.
     onnx_model_ : bytes or None
@@ -194,7 +196,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             model = keras.models.load_model(checkpoint / "last.keras")
             state = json.loads((checkpoint / "history.json").read_text())
             initial_epoch, history = state["epoch"], state["history"]
-            logger.info("resuming from %s at epoch %d", checkpoint, initial_epoch)
+            logger.warning("resuming from %s at epoch %d", checkpoint, initial_epoch)
         else:
             model = self._build(n_classes, None if train_features is None else train_features.shape[1])
             model.compile(
@@ -225,6 +227,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         )
         self.model_ = model
         self.history_ = history
+        self.resumed_at_epoch_ = initial_epoch
         self.onnx_model_ = None
         return self
 
