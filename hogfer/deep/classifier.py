@@ -264,7 +264,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _network(self):
-        """What runs the network: an onnxruntime session or the Keras model."""
+        """What runs the network, and how many images it takes best per call.
+
+        onnxruntime runs fastest on small batches here (its activations stay in
+        cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
+        """
         if self.engine not in ("auto", "keras", "onnx"):
             raise ValueError(f"engine must be 'auto', 'keras' or 'onnx'; got {self.engine!r}.")
         onnx_bytes = getattr(self, "onnx_model_", None)
@@ -274,7 +278,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             if onnx_available():
                 if "_onnx_network" not in self.__dict__:
                     self._onnx_network = OnnxNetwork(onnx_bytes)
-                return self._onnx_network
+                return self._onnx_network, 32
         if self.engine == "onnx":
             raise RuntimeError("engine='onnx' needs onnxruntime and a model with an ONNX copy (compile_onnx).")
         import keras
@@ -287,7 +291,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
                 return keras.ops.convert_to_numpy(model(inputs, training=False))
             return model.predict(inputs, batch_size=256, verbose=0)
 
-        return run
+        return run, 1024
 
     def _predict_inputs(self, X):
         images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
@@ -298,14 +302,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
         check_is_fitted(self, "model_")
         images, features = self._predict_inputs(X)
-        run = self._network()
+        run, views_per_call = self._network()
         views = [images]
         if self.tta:
             padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
             views += [images[:, :, ::-1], padded[:, :48, :48], padded[:, 4:, 4:]]
         n, out = len(images), []
         # All views of a chunk of faces go through the network in one call.
-        chunk = max(1, 1024 // len(views))
+        chunk = max(1, views_per_call // len(views))
         for start in range(0, n, chunk):
             part = slice(start, start + chunk)
             stacked = np.concatenate([v[part] for v in views])
