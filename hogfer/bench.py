@@ -125,6 +125,16 @@ class _Ensemble:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
+def _train_seconds(meta):
+    """Training time of a model; for a deep model at least the sum of its epochs' times
+    (a resumed run's own wall time covers only its last part)."""
+    seconds = meta.get("train_seconds")
+    epoch_seconds = (meta.get("history") or {}).get("seconds") if meta.get("kind") == "deep" else None
+    if epoch_seconds:
+        seconds = max(seconds or 0, float(sum(epoch_seconds)))
+    return seconds
+
+
 def _ensemble(data):
     from .model_store import list_models, load_model
 
@@ -137,7 +147,7 @@ def _ensemble(data):
         "description": "mean probabilities of " + ", ".join(members),
         "classes": metas[0]["classes"],
         "data_sha256": metas[0]["data_sha256"],
-        "train_seconds": sum(m.get("train_seconds") or 0 for m in metas),
+        "train_seconds": sum(_train_seconds(m) or 0 for m in metas),
         "hardware": metas[0].get("hardware"),
         "size_bytes": sum(m["size_bytes"] for m in metas),
     }
@@ -214,12 +224,8 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             logger.warning("%s: its training data's hash differs from %s", name, data.source)
         if meta.pop("_trained_now", False):
             row["notes"].append("trained by this run")
-        train_seconds = meta.get("train_seconds")
+        train_seconds = _train_seconds(meta)
         if meta.get("kind") == "deep":
-            # A resumed run's train_seconds covers only its last part; the history times every epoch.
-            epoch_seconds = (meta.get("history") or {}).get("seconds")
-            if epoch_seconds:
-                train_seconds = max(train_seconds or 0, float(sum(epoch_seconds)))
             flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
             engine = "onnxruntime" if getattr(model, "onnx_model_", None) is not None else "Keras"
             row["notes"].append(
