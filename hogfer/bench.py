@@ -227,7 +227,7 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
         train_seconds = _train_seconds(meta)
         if meta.get("kind") == "deep":
             flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
-            engine = "onnxruntime" if getattr(model, "onnx_model_", None) is not None else "Keras"
+            engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[model.engine_used_]
             row["notes"].append(
                 f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
                 + (f" ({flags})" if flags else "")

@@ -156,15 +156,26 @@ def _train_summary(metadata, out):
     if test:
         lines.append(f"  PrivateTest accuracy {test['accuracy']:.2%}, macro-F1 {test['macro_f1']:.3f} (n={test['n']})")
     lines.append(f"  trained in {metadata['train_seconds']:.0f} s; model {metadata['size_bytes'] / 1e6:.2f} MB")
-    onnx = metadata.get("onnx")
-    if onnx:
-        lines.append(
-            f"  ONNX copy {onnx['size_bytes'] / 1e6:.2f} MB (max |difference| from Keras {onnx['max_abs_diff_vs_keras']:.1e})"
-            if onnx.get("exported")
-            else f"  no ONNX copy ({onnx.get('reason')}); predictions run under Keras"
-        )
+    if metadata.get("onnx"):
+        lines.append("  " + _onnx_summary(metadata["onnx"]))
     lines.append(f"  wrote {out}/{metadata['name']}.skops and .json")
     return "\n".join(lines)
+
+
+def _onnx_summary(info):
+    """One line on a deep model's ONNX copies (the ``onnx`` entry of its metadata)."""
+    if not info.get("exported"):
+        return f"no ONNX copy ({info.get('reason')}); predictions run under Keras"
+    parts = []
+    if info.get("size_bytes"):
+        parts.append(f"ONNX copy {info['size_bytes'] / 1e6:.2f} MB (max |difference| from Keras {info['max_abs_diff_vs_keras']:.1e})")
+    if info.get("int8"):
+        q = info["int8"]
+        parts.append(
+            f"8-bit copy {q['size_bytes'] / 1e6:.2f} MB (same class as Keras on {q['class_agreement_vs_keras']:.1%} "
+            f"of {info.get('n_check_faces', 'the')} validation faces; predictions use it)"
+        )
+    return "; ".join(parts)
 
 
 @cli.command()
@@ -241,11 +252,16 @@ def report(results, readme):
 @click.argument("model_name", metavar="MODEL")
 @data_option
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder to write the model to; default: the user model cache.")
-def onnx_command(model_name, data_path, out):
-    """Attach an ONNX copy to the deep model MODEL (name or file) for fast CPU inference.
+@click.option("--int8/--no-int8", default=True, show_default=True, help="Also make an 8-bit copy calibrated on 512 training faces.")
+@click.option("--float/--no-float", "keep_float", default=True, show_default=True, help="Keep the float copy (--no-float saves its size).")
+def onnx_command(model_name, data_path, out, int8, keep_float):
+    """Attach ONNX copies to the deep model MODEL (name or file) for fast CPU inference.
 
-    The copy is checked against Keras on validation faces; predictions then run
-    under onnxruntime. Needs the export extra: pip install "hogfer[export]".
+    The float copy is checked against Keras on validation faces, the 8-bit copy
+    (int8 weights and activations, calibrated on training faces) by how often
+    it predicts Keras' class there; predictions then run under onnxruntime, on
+    the 8-bit copy where there is one. Needs the export extra:
+    pip install "hogfer[export]".
     """
     from .datasets import load_fer2013
     from .paths import cache_dir
@@ -253,12 +269,8 @@ def onnx_command(model_name, data_path, out):
 
     dataset = load_fer2013(data_path)
     out = out or cache_dir("models")
-    metadata = add_onnx(model_name, dataset, out, allow_external=True)
-    info = metadata["onnx"]
-    click.echo(
-        f"{metadata['name']}: ONNX copy {info['size_bytes'] / 1e6:.2f} MB, max |difference| from Keras "
-        f"{info['max_abs_diff_vs_keras']:.1e}; wrote {out}/{metadata['name']}.skops and .json"
-    )
+    metadata = add_onnx(model_name, dataset, out, int8=int8, keep_float=keep_float, allow_external=True)
+    click.echo(f"{metadata['name']}: {_onnx_summary(metadata['onnx'])}; wrote {out}/{metadata['name']}.skops and .json")
 
 
 @cli.command("models")

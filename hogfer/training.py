@@ -221,34 +221,61 @@ def _run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seco
 _BACKEND_FLAGS = ("KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
-def _attach_onnx(model, check_images):
-    """Give a trained deep model its ONNX copy where an exporter is installed; metadata for it."""
+def _attach_onnx(model, check_images, calibration_images=None, *, keep_float=True):
+    """Give a trained deep model its ONNX copies where an exporter is installed; metadata for them.
+
+    With ``calibration_images`` (training faces) an 8-bit copy is made too.
+    """
     from .deep.onnx import onnx_available
 
     if not onnx_available(export=True):
         logger.info("ONNX export skipped: install hogfer[export] (onnx, tf2onnx) for fast CPU inference")
         return {"exported": False, "reason": "onnx/tf2onnx not installed"}
     try:
-        model.compile_onnx(check_images)
+        model.compile_onnx(check_images, X_calibration=calibration_images, keep_float=keep_float)
     except Exception as exc:  # an exporter failure must not lose hours of training
         logger.warning("ONNX export failed (%s: %s); the model runs under Keras", type(exc).__name__, exc)
         return {"exported": False, "reason": f"{type(exc).__name__}: {exc}"}
-    return {"exported": True, "size_bytes": len(model.onnx_model_), "max_abs_diff_vs_keras": model.onnx_max_abs_diff_}
+    info = {
+        "exported": True,
+        "size_bytes": len(model.onnx_model_) if model.onnx_model_ is not None else None,
+        "max_abs_diff_vs_keras": model.onnx_max_abs_diff_,
+        "n_check_faces": len(check_images),
+    }
+    if model.onnx_int8_model_ is not None:
+        info["int8"] = {
+            "size_bytes": len(model.onnx_int8_model_),
+            "n_calibration_faces": len(calibration_images),
+            "class_agreement_vs_keras": model.onnx_int8_agreement_,
+            "max_abs_diff_vs_keras": model.onnx_int8_max_abs_diff_,
+        }
+    return info
 
 
-def add_onnx(name_or_path, data, out_dir, *, allow_external=False):
-    """Attach an ONNX copy to a trained deep model and write it to ``out_dir``.
+def _onnx_faces(train, val, random_state):
+    """Check faces (validation) and calibration faces (a seeded draw of training faces) for the ONNX copies."""
+    rng = np.random.default_rng(random_state)
+    calibration = train.images[np.sort(rng.choice(len(train), size=min(512, len(train)), replace=False))]
+    return val.images[:256], calibration
 
-    The copy is checked against Keras on the validation faces of ``data``.
-    Returns the metadata as written.
+
+def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_external=False):
+    """Attach ONNX copies to a trained deep model and write it to ``out_dir``.
+
+    The float copy is checked against Keras on validation faces of ``data``;
+    the 8-bit copy (``int8=True``) is calibrated on 512 of its training faces
+    and checked on the same validation faces. Returns the metadata as written.
     """
     from .model_store import load_model, save_model
 
+    if not (int8 or keep_float):
+        raise HogferError("nothing to export: keep the float copy, the 8-bit one, or both.")
     estimator, metadata = load_model(name_or_path, allow_external=allow_external)
     if metadata.get("kind") != "deep":
         raise HogferError(f"{metadata['name']}: ONNX export is for deep models; this one is {metadata.get('kind')}.")
-    _, val, _ = validation_split(data, metadata.get("random_state", 0))
-    info = _attach_onnx(estimator, val.images[:256])
+    train, val, _ = validation_split(data, metadata.get("random_state", 0))
+    check, calibration = _onnx_faces(train, val, metadata.get("random_state", 0))
+    info = _attach_onnx(estimator, check, calibration if int8 else None, keep_float=keep_float)
     if not info["exported"]:
         raise HogferError(f"{metadata['name']}: ONNX export failed ({info['reason']}).")
     name = metadata["name"]
@@ -277,7 +304,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     train_seconds = time.perf_counter() - started
     # The checkpoint only serves to resume an interrupted run; a finished one starts afresh next time.
     shutil.rmtree(params["checkpoint_dir"], ignore_errors=True)
-    onnx_info = _attach_onnx(model, val.images[:256])
+    onnx_info = _attach_onnx(model, *_onnx_faces(train, val, random_state))
     val_scores = evaluate(val.labels, model.predict(val.images), data.emotions)
     t0 = time.perf_counter()
     test_pred = model.predict(test.images) if len(test) else np.array([], int)

@@ -159,6 +159,40 @@ def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, architectur
     np.testing.assert_allclose(loaded.predict_proba(images[100:140]), onnx_proba, atol=1e-6)
 
 
+@pytest.mark.parametrize("architecture", ["xception", "hybrid"])
+def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, architecture, tmp_path):
+    pytest.importorskip("tf2onnx")
+    from hogfer.model_store import load_model, save_model
+
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    clf = KerasFERClassifier(architecture, epochs=1, batch_size=32, model_params=small).fit(images[:96], labels[:96])
+    keras_proba = clf.set_params(engine="keras").predict_proba(images[100:140])
+    # a check it cannot pass leaves the model as it was
+    with pytest.raises(RuntimeError, match="8-bit copy predicts"):
+        clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
+    assert clf.onnx_model_ is None and clf.onnx_int8_model_ is None
+    clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=0.0)
+    assert 0 < len(clf.onnx_int8_model_) < len(clf.onnx_model_) and 0.0 <= clf.onnx_int8_agreement_ <= 1.0
+    assert clf.set_params(engine="auto").engine_used_ == "onnx-int8"
+    int8_proba = clf.predict_proba(images[100:140])
+    assert not np.allclose(int8_proba, keras_proba, atol=1e-6)  # it is another network ...
+    np.testing.assert_allclose(int8_proba, keras_proba, atol=0.1)  # ... close to the float one
+    assert clf.set_params(engine="onnx").engine_used_ == "onnx"
+    np.testing.assert_allclose(clf.predict_proba(images[100:140]), keras_proba, atol=1e-4)
+    # the 8-bit copy alone: smaller, and engine="onnx" then has nothing to run
+    clf.compile_onnx(images[:32], X_calibration=images[140:200], keep_float=False, min_agreement=0.0)
+    assert clf.onnx_model_ is None
+    with pytest.raises(RuntimeError, match="engine='onnx'"):
+        clf.predict(images[:2])
+    save_model(clf.set_params(engine="auto"), {"emotions": ["a"] * 7, "classes": "fer7"}, tmp_path, architecture)
+    loaded, _ = load_model(tmp_path / f"{architecture}.json", allow_external=True)
+    assert loaded.onnx_int8_model_ == clf.onnx_int8_model_ and loaded.engine_used_ == "onnx-int8"
+    np.testing.assert_allclose(loaded.predict_proba(images[100:140]), int8_proba, atol=1e-6)
+    with pytest.raises(ValueError, match="keep_float=False needs X_calibration"):
+        clf.compile_onnx(images[:32], keep_float=False)
+
+
 def test_engine_errors(faces):
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])
@@ -184,10 +218,18 @@ def test_onnx_cli(fer_path, faces, tmp_path):
     clf.fit(images[:64], labels[:64])
     save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep", "pipeline": "xception"}, tmp_path, "xception")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["onnx", str(tmp_path / "xception.json"), "--data", str(fer_path), "--out", str(out)])
+    result = CliRunner().invoke(cli, ["onnx", str(tmp_path / "xception.json"), "--data", str(fer_path), "--out", str(out), "--no-int8"])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "xception.json").read_text())
     assert meta["onnx"]["exported"] and meta["onnx"]["max_abs_diff_vs_keras"] <= 1e-4 and meta["pipeline"] == "xception"
+    assert "int8" not in meta["onnx"] and "8-bit" not in result.output
+    result = CliRunner().invoke(cli, ["onnx", str(tmp_path / "xception.json"), "--data", str(fer_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "xception.json").read_text())["onnx"]
+    assert meta["int8"]["n_calibration_faces"] > 0 and meta["int8"]["class_agreement_vs_keras"] >= 0.97
+    assert "8-bit copy" in result.output and meta["size_bytes"] > meta["int8"]["size_bytes"]
+    result = CliRunner().invoke(cli, ["onnx", "xception", "--data", str(fer_path), "--out", str(out), "--no-int8", "--no-float"])
+    assert result.exit_code == 1 and "nothing to export" in result.output
     result = CliRunner().invoke(cli, ["onnx", "lgbm-pixels", "--data", str(fer_path), "--out", str(out)])
     assert result.exit_code == 1 and "deep models" in result.output and "Traceback" not in result.output
 

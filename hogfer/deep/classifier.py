@@ -67,10 +67,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         weights are restored).
     tta : bool, default=True
         Average predictions over the face, its mirror image and shifted crops.
-    engine : {"auto", "keras", "onnx"}, default="auto"
-        What runs predictions: Keras, or onnxruntime on the ONNX copy of the
-        network made by :meth:`compile_onnx`. ``"auto"`` takes ONNX when the
-        model has one and onnxruntime is installed.
+    engine : {"auto", "keras", "onnx", "onnx-int8"}, default="auto"
+        What runs predictions: Keras, or onnxruntime on the float or the 8-bit
+        ONNX copy of the network made by :meth:`compile_onnx`. ``"auto"`` takes
+        the 8-bit copy, else the float one, when the model has it and
+        onnxruntime is installed, else Keras.
     checkpoint_dir : str, default=None
         Save the model and history here after every epoch and resume from it.
     model_params : dict, default=None
@@ -94,7 +95,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     features_ : Pipeline or None
         The hybrid's fitted feature pipeline.
     onnx_model_ : bytes or None
-        The network in ONNX form, set by :meth:`compile_onnx`.
+        The network in ONNX form (float), set by :meth:`compile_onnx`.
+    onnx_int8_model_ : bytes or None
+        Its 8-bit copy, set by :meth:`compile_onnx` with ``X_calibration``.
+    onnx_int8_agreement_ : float or None
+        Share of the check faces on which the 8-bit copy predicts Keras' class.
     n_features_in_ : int
         Pixels per image.
     """
@@ -228,7 +233,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.history_ = history
         self.resumed_at_epoch_ = initial_epoch
-        self.onnx_model_ = None
+        self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = None
+        self.__dict__.pop("_onnx_session", None)
         return self
 
     # ------------------------------------------------------------------ inference
@@ -242,25 +248,57 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             n_features = int(self.model_.get_layer("features").output.shape[-1])
         return inference_network(self.model_, lambda: self._build(len(self.classes_), n_features, augment=False))
 
-    def compile_onnx(self, X_check):
-        """Attach an ONNX copy of the network (``onnx_model_``) for fast CPU inference.
+    def compile_onnx(self, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):
+        """Attach ONNX copies of the network for fast CPU inference.
 
-        The copy must give the same probabilities as Keras on the faces
-        ``X_check`` (within 1e-4), or a ``RuntimeError`` is raised and the
+        The float copy (``onnx_model_``) must give the same probabilities as
+        Keras on the faces ``X_check`` (within 1e-4). With ``X_calibration``,
+        an 8-bit copy (``onnx_int8_model_``, see
+        :func:`hogfer.deep.onnx.quantize_onnx`) is calibrated on those faces
+        and must predict Keras' class on at least ``min_agreement`` of
+        ``X_check``. A copy that fails its check raises ``RuntimeError`` and the
         model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
         extra) to convert, only onnxruntime to run.
+
+        Parameters
+        ----------
+        X_check : array-like of faces
+            Faces both runtimes are compared on (validation faces, say).
+        X_calibration : array-like of faces, default=None
+            Faces that set the 8-bit ranges (a few hundred training faces);
+            None makes no 8-bit copy.
+        keep_float : bool, default=True
+            Keep the float copy beside the 8-bit one; False saves its size.
+        min_agreement : float, default=0.97
 
         Returns
         -------
         self
         """
-        from .onnx import export_onnx
+        from .onnx import OnnxNetwork, export_onnx, quantize_onnx
 
+        if not keep_float and X_calibration is None:
+            raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
         images, features = self._predict_inputs(X_check)
-        onnx_bytes, diff = export_onnx(self.inference_network(), self._inputs(images, features))
-        self.onnx_model_ = onnx_bytes
+        check_inputs = self._inputs(images, features)
+        onnx_bytes, diff = export_onnx(self.inference_network(), check_inputs)
+        int8_bytes = agreement = int8_diff = None
+        if X_calibration is not None:
+            int8_bytes = quantize_onnx(onnx_bytes, self._inputs(*self._predict_inputs(X_calibration)))
+            expected = OnnxNetwork(onnx_bytes)(check_inputs)
+            got = OnnxNetwork(int8_bytes)(check_inputs)
+            agreement = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
+            int8_diff = float(np.abs(got - expected).max())
+            if agreement < min_agreement:
+                raise RuntimeError(
+                    f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
+                )
+        self.onnx_model_ = onnx_bytes if keep_float else None
         self.onnx_max_abs_diff_ = diff
-        self.__dict__.pop("_onnx_network", None)
+        self.onnx_int8_model_ = int8_bytes
+        self.onnx_int8_agreement_ = agreement
+        self.onnx_int8_max_abs_diff_ = int8_diff
+        self.__dict__.pop("_onnx_session", None)
         return self
 
     def _network(self):
@@ -269,18 +307,24 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         onnxruntime runs fastest on small batches here (its activations stay in
         cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
         """
-        if self.engine not in ("auto", "keras", "onnx"):
-            raise ValueError(f"engine must be 'auto', 'keras' or 'onnx'; got {self.engine!r}.")
-        onnx_bytes = getattr(self, "onnx_model_", None)
-        if self.engine != "keras" and onnx_bytes is not None:
+        engines = ("auto", "keras", "onnx", "onnx-int8")
+        if self.engine not in engines:
+            raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {self.engine!r}.")
+        copies = {"onnx-int8": getattr(self, "onnx_int8_model_", None), "onnx": getattr(self, "onnx_model_", None)}
+        wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[self.engine]
+        which = next((w for w in wanted if copies[w] is not None), None)
+        if which is not None:
             from .onnx import OnnxNetwork, onnx_available
 
             if onnx_available():
-                if "_onnx_network" not in self.__dict__:
-                    self._onnx_network = OnnxNetwork(onnx_bytes)
-                return self._onnx_network, 32
-        if self.engine == "onnx":
-            raise RuntimeError("engine='onnx' needs onnxruntime and a model with an ONNX copy (compile_onnx).")
+                cached = self.__dict__.get("_onnx_session")
+                if cached is None or cached[0] != which:
+                    self._onnx_session = cached = (which, OnnxNetwork(copies[which]))
+                return cached[1], 32
+        if self.engine != "auto" and self.engine != "keras":
+            raise RuntimeError(
+                f"engine={self.engine!r} needs onnxruntime and a model with that ONNX copy (compile_onnx)."
+            )
         import keras
 
         model = self.model_
@@ -292,6 +336,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             return model.predict(inputs, batch_size=256, verbose=0)
 
         return run, 1024
+
+    @property
+    def engine_used_(self):
+        """The engine predictions run on now: ``"keras"``, ``"onnx"`` or ``"onnx-int8"``."""
+        check_is_fitted(self, "model_")
+        run, _ = self._network()
+        cached = self.__dict__.get("_onnx_session")
+        return cached[0] if cached is not None and run is cached[1] else "keras"
 
     def _predict_inputs(self, X):
         images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
@@ -327,11 +379,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     # the optimizer's state: plain data that skops stores without pickle.
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_onnx_network", None)
+        state.pop("_onnx_session", None)
         return pack_network(state, "model_")
 
     def __setstate__(self, state):
         state.setdefault("engine", "auto")  # models saved before the engine parameter
+        if "model_" in state:  # models saved before the 8-bit copy
+            state.setdefault("onnx_int8_model_", None)
+            state.setdefault("onnx_int8_agreement_", None)
         self.__dict__.update(unpack_network(state, "model_"))
 
     def save_keras(self, path):
