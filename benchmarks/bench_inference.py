@@ -4,8 +4,8 @@ Run: ``python benchmarks/bench_inference.py [--models xception hybrid] [--data P
 
 Each trained deep model predicts PublicTest faces (the validation split; speed
 does not depend on which faces) under each engine it has (Keras, and
-onnxruntime where the model carries an ONNX copy, see ``hogfer onnx``), with
-and without test-time augmentation:
+onnxruntime on the float and the 8-bit ONNX copies where the model carries
+them, see ``hogfer onnx``), with and without test-time augmentation:
 
 - latency: ``predict_proba`` of one face at a time (what the live app does),
   median and 95th percentile over ``--calls`` calls after a warm-up;
@@ -75,7 +75,11 @@ def main(argv=None):
     runs, rows = [], []
     for name in names:
         model, meta = load_model(name)
-        engines = ["keras"] + (["onnx"] if getattr(model, "onnx_model_", None) is not None else [])
+        engines = ["keras"] + [
+            engine
+            for engine, copy in (("onnx", "onnx_model_"), ("onnx-int8", "onnx_int8_model_"))
+            if getattr(model, copy, None) is not None
+        ]
         for engine in engines:
             for tta in (False, True):
                 model.set_params(engine=engine, tta=tta)

@@ -270,7 +270,7 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
 
     images, labels = faces
     clf = KerasFERClassifier("xception", epochs=1, batch_size=32, model_params={"block_filters": (8,), "middle_blocks": 0})
-    clf.fit(images[:64], labels[:64]).compile_onnx(images[:16])
+    clf.fit(images[:64], labels[:64]).compile_onnx(images[:16], X_calibration=images[16:64], min_agreement=0.0)
     models = tmp_path / "models"
     save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep"}, models, "xception")
     monkeypatch.setenv("HOGFER_MODELS", str(models))
@@ -280,7 +280,7 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     module.main(["--models", "xception", "--data", str(small_csv), "--calls", "3", "--out", str(tmp_path)])
     runs = json.loads((tmp_path / "inference.json").read_text())["runs"]
-    assert {(r["engine"], r["tta"]) for r in runs} == {("keras", False), ("keras", True), ("onnx", False), ("onnx", True)}
+    assert {(r["engine"], r["tta"]) for r in runs} == {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)}
     assert all(r["latency_ms_median"] > 0 and r["throughput_faces_per_s"] > 0 and 0 <= r["validation_accuracy"] <= 1 for r in runs)
     # the engines agree, so their accuracies do too
     acc = {(r["engine"], r["tta"]): r["validation_accuracy"] for r in runs}
