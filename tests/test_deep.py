@@ -234,6 +234,32 @@ def test_onnx_cli(fer_path, faces, tmp_path):
     assert result.exit_code == 1 and "deep models" in result.output and "Traceback" not in result.output
 
 
+def test_onnx_cli_rescores_with_the_new_engine(small_csv, faces, tmp_path):
+    pytest.importorskip("tf2onnx")
+    import json
+
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+    from hogfer.datasets import load_fer2013
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8,), "middle_blocks": 0})
+    clf.fit(images[:64], labels[:64])
+    keras_scores = {"validation": {"accuracy": 0.5}, "test": {"accuracy": 0.5, "n": 1}}
+    meta = {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep", "metrics": keras_scores,
+            "test_predict_seconds": 99.0, "data_sha256": load_fer2013(small_csv).sha256}
+    save_model(clf, meta, tmp_path, "xception")
+    result = CliRunner().invoke(cli, ["onnx", str(tmp_path / "xception.json"), "--data", str(small_csv), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "o" / "xception.json").read_text())
+    assert meta["predict_engine"] == "onnx-int8" and meta["metrics_before_onnx"]["metrics"] == keras_scores
+    assert meta["metrics_before_onnx"]["predict_engine"] == "keras" and meta["test_predict_seconds"] != 99.0
+    # scored again on the small file's PublicTest and PrivateTest (12 faces per class each)
+    assert meta["metrics"]["test"]["n"] == 84 and meta["metrics"]["validation"]["n"] == 84
+
+
 def test_autoencoder_features_contract(faces):
     import pickle
 
