@@ -137,14 +137,21 @@ def test_explain_cli(faces, tmp_path):
     assert result.exit_code == 1 and "deep models" in result.output
 
 
-@pytest.mark.parametrize("architecture", ["xception", "hybrid"])
-def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, architecture, tmp_path):
+@pytest.fixture(scope="module", params=["xception", "hybrid"])
+def tiny_network(request, faces):
+    """A tiny xception or hybrid trained one epoch, pickled: each test unpickles its own copy."""
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    clf = KerasFERClassifier(request.param, epochs=1, batch_size=32, model_params=small).fit(images[:96], labels[:96])
+    return request.param, pickle.dumps(clf)
+
+
+def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, tiny_network, tmp_path):
     pytest.importorskip("tf2onnx")
     from hogfer.model_store import load_model, save_model
 
-    images, labels = faces
-    small = {"block_filters": (8, 16), "middle_blocks": 0}
-    clf = KerasFERClassifier(architecture, epochs=1, batch_size=32, model_params=small).fit(images[:96], labels[:96])
+    images, _ = faces
+    architecture, clf = tiny_network[0], pickle.loads(tiny_network[1])
     keras_proba = clf.set_params(engine="keras").predict_proba(images[100:140])
     assert clf.compile_onnx(images[:32]) is clf and clf.onnx_max_abs_diff_ <= 1e-4
     # the copy has no augmentation layers, which are inactive at inference anyway
@@ -159,14 +166,12 @@ def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, architectur
     np.testing.assert_allclose(loaded.predict_proba(images[100:140]), onnx_proba, atol=1e-6)
 
 
-@pytest.mark.parametrize("architecture", ["xception", "hybrid"])
-def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, architecture, tmp_path):
+def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network, tmp_path):
     pytest.importorskip("tf2onnx")
     from hogfer.model_store import load_model, save_model
 
-    images, labels = faces
-    small = {"block_filters": (8, 16), "middle_blocks": 0}
-    clf = KerasFERClassifier(architecture, epochs=1, batch_size=32, model_params=small).fit(images[:96], labels[:96])
+    images, _ = faces
+    architecture, clf = tiny_network[0], pickle.loads(tiny_network[1])
     keras_proba = clf.set_params(engine="keras").predict_proba(images[100:140])
     # a check it cannot pass leaves the model as it was
     with pytest.raises(RuntimeError, match="8-bit copy predicts"):
