@@ -86,3 +86,33 @@ def test_bench_all_on_the_full_data(fer_path, tmp_path):
     rows = json.loads((tmp_path / "results.json").read_text())["rows"]
     scored = [r for r in rows if r["status"] == "ok"]
     assert len(scored) >= 6 and all(r["accuracy"] > 0.4 for r in scored)
+
+
+def test_ensemble_members_are_chosen_on_validation_faces():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from hogfer.bench import choose_ensemble
+
+    labels = np.array([0, 1, 2, 0, 1, 2])
+
+    class Fixed:
+        classes_ = np.array([0, 1, 2])
+
+        def __init__(self, predicted, confidence):
+            self.proba = np.eye(3)[predicted] * (confidence - (1 - confidence) / 2) + (1 - confidence) / 2
+
+        def predict_proba(self, images):
+            return self.proba
+
+    models = {
+        "a": Fixed([0, 1, 2, 0, 1, 0], 0.9),  # 5 of 6
+        "b": Fixed([0, 1, 2, 0, 2, 2], 0.6),  # 5 of 6, wrong where a is right
+        "c": Fixed([1, 0, 0, 1, 2, 0], 0.9),  # 0 of 6, confidently
+    }
+    val = SimpleNamespace(images=np.zeros((6, 48, 48)), labels=labels)
+    assert choose_ensemble(models, val) == (["a", "b"], 5 / 6)
+    # without validation faces every model is a member
+    empty = SimpleNamespace(images=np.zeros((0, 48, 48)), labels=labels[:0])
+    assert choose_ensemble(models, empty) == (["a", "b", "c"], None)
