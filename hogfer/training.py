@@ -291,6 +291,8 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
         raise HogferError(f"{metadata['name']}: ONNX export failed ({info['reason']}).")
     name = metadata["name"]
     metadata = {k: v for k, v in metadata.items() if k not in ("metadata_version", "name", "file", "format", "sha256", "size_bytes")}
+    # models written before predict_engine was recorded predicted with their float ONNX copy where they had one
+    engine_before = metadata.get("predict_engine") or ("onnx" if (metadata.get("onnx") or {}).get("size_bytes") else "keras")
     metadata["onnx"] = info
     if metadata.get("metrics") and data.sha256 == metadata.get("data_sha256"):
         test = data.select("PrivateTest")
@@ -298,7 +300,7 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
         metadata.setdefault("metrics_before_onnx", {
             "metrics": metadata["metrics"],
             "test_predict_seconds": metadata.get("test_predict_seconds"),
-            "predict_engine": metadata.get("predict_engine", "keras"),
+            "predict_engine": engine_before,
         })
         metadata["metrics"] = {
             "validation": val_scores,
