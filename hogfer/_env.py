@@ -62,7 +62,7 @@ def machine_info():
 def machine_summary(info=None):
     """One line: ``2 cores of <cpu>, 23.4 GiB``."""
     info = info or machine_info()
-    return f"{info['cores']} cores of {info['cpu']}, {info['memory_gib']} GiB RAM"
+    return f"{info['cores']} core{'s' if info['cores'] != 1 else ''} of {info['cpu']}, {info['memory_gib']} GiB RAM"
 
 
 def library_versions():
