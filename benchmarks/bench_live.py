@@ -54,6 +54,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="passes over the video (more frames, steadier numbers)")
     parser.add_argument("--out", default=str(Path(__file__).parent))
     args = parser.parse_args(argv)
+    if not args.video or not Path(args.video).is_file():
+        parser.error(f"no video at {args.video!r}: pass --video, or set HOGFER_VIDEO (or HOGFER_DATA beside ../video/).")
 
     model = EmotionModel.load(args.model)
     rows, runs = [], []
