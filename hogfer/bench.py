@@ -77,9 +77,10 @@ def _obtain_model(name, data, *, retrain, n_jobs, random_state):
     if name not in list_pipelines():
         return None, None, "not implemented in this version of hogfer"
     deep = getattr(get_spec(name), "KIND", "classical") == "deep"
-    if not retrain and name in list_models():
+    json_path = list_models().get(name)
+    if not retrain and json_path is not None:
         model, meta = load_model(name)
-        folder = list_models()[name].parent.resolve()
+        folder = json_path.parent.resolve()
         if folder != shipped_dir().resolve():
             where = "the user model cache" if folder == Path(cache_dir("models")).resolve() else str(folder)
             meta["note"] = f"not shipped: from {where}"

@@ -202,13 +202,15 @@ def _common_metadata(name, spec, data, val_name, n_train, n_val, random_state):
     }
 
 
+def _metrics(data, val_scores, test, test_pred):
+    """The ``metrics`` entry of a model's metadata: validation scores and PrivateTest's."""
+    return {"validation": val_scores, "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None}
+
+
 def _run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs):
     """Scores, times, machine and library versions of one training run."""
     return {
-        "metrics": {
-            "validation": val_scores,
-            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
-        },
+        "metrics": _metrics(data, val_scores, test, test_pred),
         "train_seconds": round(train_seconds, 1),
         "test_predict_seconds": round(predict_seconds, 2),
         "trained_at": now_iso(),
@@ -302,10 +304,7 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
             "test_predict_seconds": metadata.get("test_predict_seconds"),
             "predict_engine": engine_before,
         })
-        metadata["metrics"] = {
-            "validation": val_scores,
-            "test": evaluate(test.labels, test_pred, data.emotions) if len(test) else None,
-        }
+        metadata["metrics"] = _metrics(data, val_scores, test, test_pred)
         metadata["test_predict_seconds"] = round(predict_seconds, 2)
     metadata["predict_engine"] = estimator.engine_used_
     return save_model(estimator, metadata, out_dir, name)
