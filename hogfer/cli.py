@@ -5,6 +5,7 @@ commands that use them, so ``hogfer --help`` answers instantly.
 """
 
 import logging
+import os
 import sys
 
 import click
@@ -105,8 +106,23 @@ jobs_option = click.option(
     help="Class weighting: auto keeps it only where it raises validation macro-F1.",
 )
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Deep pipelines: most epochs (default 60).")
+@click.option(
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Deep pipelines: Adam's initial learning rate (default 1e-3)."
+)
+@click.option(
+    "--lr-schedule",
+    type=click.Choice(["plateau", "cosine"]),
+    default=None,
+    help="Deep pipelines: halve on a validation plateau (default), or cosine decay over the epochs.",
+)
+@click.option(
+    "--init-from",
+    default=None,
+    metavar="MODEL",
+    help="Deep pipelines: start from a trained model's weights (name or path), layer by layer where names and shapes match.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, quiet):
+def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, init_from, quiet):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
     NAME is one of the pipelines listed by `hogfer pipelines`.
@@ -118,9 +134,19 @@ def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, quiet):
     from .pipelines import get_spec
     from .training import train_pipeline
 
-    get_spec(name)  # unknown names fail before the data loads
+    spec = get_spec(name)  # unknown names fail before the data loads
+    given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "init_from": init_from}
+    deep_params = {k: v for k, v in given.items() if v is not None} or None
+    if deep_params and getattr(spec, "KIND", "classical") != "deep":
+        options = ", ".join("--" + k.replace("_", "-") for k in deep_params)
+        raise HogferError(f"{options}: for deep pipelines only; {name} is classical.")
+    if init_from and not init_from.endswith(".keras"):
+        from .model_store import find_model
+
+        find_model(init_from)  # a missing source fails before the data loads
+    elif init_from and not os.path.isfile(init_from):
+        raise HogferError(f"--init-from: no such file {init_from}.")
     dataset = load_fer2013(data_path, classes=classes)
-    deep_params = {"epochs": epochs} if epochs else None
     with show_progress(not quiet):
         estimator, metadata = train_pipeline(
             name, dataset, n_jobs=n_jobs, random_state=seed, balance=balance, deep_params=deep_params
@@ -151,6 +177,7 @@ def _train_summary(metadata, out):
     lines = [
         f"{metadata['pipeline']}: {metadata['description']}",
         chosen,
+        *([f"  started from {init['source']} ({len(init['layers'])} layers)"] if (init := metadata.get("initialized_from")) else []),
         f"  validation accuracy {val['accuracy']:.2%}, macro-F1 {val['macro_f1']:.3f}",
     ]
     if test:

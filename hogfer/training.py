@@ -15,6 +15,8 @@ The protocol, the same for every pipeline:
    PrivateTest never chooses anything.
 """
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -321,9 +323,13 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
 
     train, val, val_name = validation_split(data, random_state)
     test = data.select("PrivateTest")
-    params.setdefault("checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}")))
     if balance == "on":
         params["class_weight"] = "balanced"
+    # A checkpoint resumes only the run it was written by: same pipeline, data, seed and settings.
+    settings = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    params.setdefault(
+        "checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}"))
+    )
     model = spec.build(n_jobs=n_jobs, random_state=random_state, **params)
     started = time.perf_counter()
     model.fit(train.images, train.labels, X_val=val.images, y_val=val.labels)
@@ -345,6 +351,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "n_parameters": int(model.model_.count_params()),
         "epochs_run": len(history.get("loss", [])),
         "resumed_at_epoch": getattr(model, "resumed_at_epoch_", 0),
+        "initialized_from": getattr(model, "initialized_from_", None),
         "epoch_seconds_total": round(float(sum(history.get("seconds", []))), 1),
         "best_epoch": best_epoch,
         "history": history,

@@ -79,6 +79,61 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
     assert len(clf.history_["loss"]) == 3 and clf.resumed_at_epoch_ == 2
 
 
+def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    source = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params=small).fit(images[:64], labels[:64])
+    save_model(source, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep", "epochs_run": 1}, tmp_path, "xception")
+    trunk = source.model_.get_layer("block2_sepconv1").get_weights()
+    # a learning rate too small to move the weights: what the hybrid starts from is what it ends with
+    hybrid = KerasFERClassifier("hybrid", epochs=1, batch_size=32, tta=False, learning_rate=1e-12, model_params=small,
+                                init_from=str(tmp_path / "xception.json"), checkpoint_dir=str(tmp_path / "ckpt"))
+    hybrid.fit(images[:64], labels[:64], X_val=images[64:96], y_val=labels[64:96])
+    for mine, theirs in zip(hybrid.model_.get_layer("block2_sepconv1").get_weights(), trunk):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)
+    layers = hybrid.initialized_from_["layers"]
+    assert "stem_conv1" in layers and "block2_sepconv1_bn" in layers
+    assert "predictions" not in layers and "features_fc" not in layers  # other shapes, or not in the source
+    assert hybrid.initialized_from_["source_metadata"]["epochs_run"] == 1
+    # a resumed run still knows where it started from
+    hybrid.set_params(epochs=2).fit(images[:64], labels[:64], X_val=images[64:96], y_val=labels[64:96])
+    assert hybrid.resumed_at_epoch_ == 1 and hybrid.initialized_from_["layers"] == layers
+    # a .keras file works too; a network with nothing in common is refused
+    source.save_keras(tmp_path / "source.keras")
+    again = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, learning_rate=1e-12, model_params=small,
+                               init_from=str(tmp_path / "source.keras")).fit(images[:64], labels[:64])
+    assert "predictions" in again.initialized_from_["layers"] and again.initialized_from_["source_metadata"] is None
+    with pytest.raises(ValueError, match="no layer"):
+        KerasFERClassifier("simple-cnn", epochs=1, init_from=str(tmp_path / "source.keras")).fit(images[:64], labels[:64])
+
+
+def test_cosine_schedule_decays_the_learning_rate(faces):
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=3, batch_size=32, tta=False, learning_rate=1e-3, lr_schedule="cosine")
+    clf.fit(images[:64], labels[:64])
+    rates = clf.history_["learning_rate"]
+    assert rates[0] == pytest.approx(1e-3) and rates[0] > rates[1] > rates[2] > 1e-6
+    assert rates[1] == pytest.approx(clf._cosine_learning_rate(1), rel=1e-5)
+    with pytest.raises(ValueError, match="lr_schedule must be"):
+        clf.set_params(lr_schedule="step").fit(images[:64], labels[:64])
+
+
+def test_train_cli_deep_options_errors(small_csv, tmp_path):
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "svm-hog", "--data", str(small_csv), "--init-from", "xception"])
+    assert result.exit_code == 1 and "deep pipelines only" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--init-from", "no-such-model"])
+    assert result.exit_code == 1 and "no-such-model" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["train", "hybrid", "--data", str(small_csv), "--init-from", str(tmp_path / "gone.keras")])
+    assert result.exit_code == 1 and "no such file" in result.output
+
+
 def test_deep_model_through_the_model_store(faces, tmp_path):
     from hogfer.model_store import load_model, save_model
 

@@ -14,6 +14,7 @@ augmentation (flip and shifted crops) at prediction.
 
 import json
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -31,6 +32,8 @@ __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
 logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
+LR_SCHEDULES = ("plateau", "cosine")
+MIN_LEARNING_RATE = 1e-6
 
 
 def _feature_pipeline(n_jobs=None):
@@ -56,7 +59,12 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Most epochs (early stopping usually ends sooner).
     batch_size : int, default=64
     learning_rate : float, default=1e-3
-        Adam's initial learning rate, halved when validation loss stalls.
+        Adam's initial learning rate.
+    lr_schedule : {"plateau", "cosine"}, default="plateau"
+        ``"plateau"`` halves the learning rate when validation loss stalls;
+        ``"cosine"`` decays it from ``learning_rate`` to 1e-6 over ``epochs``
+        (Loshchilov & Hutter, 2017, without restarts), the better choice for
+        a short run such as fine-tuning.
     label_smoothing : float, default=0.1
     l2 : float, default=1e-4
     augment : bool, default=True
@@ -76,6 +84,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Save the model and history here after every epoch and resume from it.
     model_params : dict, default=None
         Extra keyword arguments for the builder (``block_filters``, ...).
+    init_from : str or path-like, default=None
+        Start from a trained network instead of random weights: a hogfer deep
+        model (its name, or the path of its ``.skops``/``.json``, a file you
+        trust) or a ``.keras`` file. Every layer with the same name and weight
+        shapes takes that network's weights (the hybrid, say, starts its image
+        trunk from a trained xception); the others start afresh. Ignored when
+        resuming from a checkpoint. The source must not have been trained on
+        the data you score on.
     n_jobs : int, default=None
         Jobs for the hybrid's feature extraction.
     random_state : int, default=0
@@ -92,6 +108,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Per-epoch loss and accuracy, training and validation, and seconds.
     resumed_at_epoch_ : int
         Epochs already done in the checkpoint this fit resumed from (0 for a fresh run).
+    initialized_from_ : dict or None
+        With ``init_from``: the source, the names of the layers it initialised,
+        and the source model's own metadata where it has one.
     features_ : Pipeline or None
         The hybrid's fitted feature pipeline.
     onnx_model_ : bytes or None
@@ -111,6 +130,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         epochs=60,
         batch_size=64,
         learning_rate=1e-3,
+        lr_schedule="plateau",
         label_smoothing=0.1,
         l2=1e-4,
         augment=True,
@@ -120,6 +140,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         engine="auto",
         checkpoint_dir=None,
         model_params=None,
+        init_from=None,
         n_jobs=None,
         random_state=0,
         verbose=0,
@@ -128,6 +149,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.label_smoothing = label_smoothing
         self.l2 = l2
         self.augment = augment
@@ -137,6 +159,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.engine = engine
         self.checkpoint_dir = checkpoint_dir
         self.model_params = model_params
+        self.init_from = init_from
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -169,6 +192,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {self.architecture!r}.")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {self.lr_schedule!r}.")
         images = as_image_stack(X)
         if images.shape[1:] != (48, 48):
             raise ValueError(f"KerasFERClassifier takes 48x48 faces; got {images.shape[1]}x{images.shape[2]}.")
@@ -197,13 +222,18 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
         checkpoint = Path(self.checkpoint_dir) if self.checkpoint_dir else None
         initial_epoch, history = 0, {}
+        self.initialized_from_ = None
         if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
             model = keras.models.load_model(checkpoint / "last.keras")
             state = json.loads((checkpoint / "history.json").read_text())
             initial_epoch, history = state["epoch"], state["history"]
+            self.initialized_from_ = state.get("initialized_from")
             logger.warning("resuming from %s at epoch %d", checkpoint, initial_epoch)
         else:
             model = self._build(n_classes, None if train_features is None else train_features.shape[1])
+            if self.init_from is not None:
+                self.initialized_from_ = _initialize_from(model, self.init_from)
+                logger.info("%d layers start from %s", len(self.initialized_from_["layers"]), self.init_from)
             model.compile(
                 optimizer=keras.optimizers.Adam(self.learning_rate),
                 loss=keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing),
@@ -213,8 +243,12 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight == "balanced":
             w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
             weights = dict(enumerate(w.tolist()))
+        if self.lr_schedule == "cosine":
+            schedule = keras.callbacks.LearningRateScheduler(self._cosine_learning_rate)
+        else:
+            schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, self.patience // 3), min_lr=1e-5)
         callbacks = [
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, self.patience // 3), min_lr=1e-5),
+            schedule,
             keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=self.patience, restore_best_weights=True),
             _EpochLog(self, history, checkpoint, self.epochs - initial_epoch),
         ]
@@ -236,6 +270,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = None
         self.__dict__.pop("_onnx_session", None)
         return self
+
+    def _cosine_learning_rate(self, epoch, lr=None):
+        """The learning rate of (0-based) ``epoch`` under ``lr_schedule="cosine"``."""
+        progress = min(epoch / max(self.epochs, 1), 1.0)
+        return MIN_LEARNING_RATE + (self.learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     # ------------------------------------------------------------------ inference
     def inference_network(self):
@@ -395,6 +434,45 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.model_.save(path)
 
 
+def _source_network(init_from):
+    """The trained network ``init_from`` names, and the metadata of the hogfer model it comes from."""
+    import keras
+
+    if str(init_from).endswith(".keras"):
+        if not Path(init_from).is_file():
+            raise ValueError(f"init_from: no such file {init_from}.")
+        return keras.models.load_model(init_from, compile=False), None
+    from ..model_store import load_model
+
+    estimator, metadata = load_model(init_from, allow_external=True)
+    if not hasattr(estimator, "model_"):
+        raise ValueError(f"init_from: {init_from} is not a deep model (it has no Keras network).")
+    return estimator.model_, metadata
+
+
+def _initialize_from(model, init_from):
+    """Copy into ``model`` the weights of every layer of ``init_from`` with the same name and shapes."""
+    source, metadata = _source_network(init_from)
+    by_name = {layer.name: layer for layer in source.layers}
+    copied = []
+    for layer in model.layers:
+        weights = layer.get_weights()
+        twin = by_name.get(layer.name)
+        if not weights or twin is None:
+            continue
+        theirs = twin.get_weights()
+        if len(theirs) == len(weights) and all(a.shape == b.shape for a, b in zip(weights, theirs)):
+            layer.set_weights(theirs)
+            copied.append(layer.name)
+    if not copied:
+        raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
+    keep = ("name", "pipeline", "architecture", "sha256", "data_sha256", "epochs_run", "best_epoch", "epoch_seconds_total", "hardware", "backend")
+    source_metadata = {k: metadata[k] for k in keep if metadata and k in metadata} or None
+    if metadata and metadata.get("metrics"):
+        source_metadata["validation_accuracy"] = metadata["metrics"]["validation"]["accuracy"]
+    return {"source": str(init_from), "layers": copied, "source_metadata": source_metadata}
+
+
 def _epoch_callback_base():
     import keras
 
@@ -428,7 +506,7 @@ class _EpochLog(_epoch_callback_base()):
             tmp = self.checkpoint / "last.tmp.keras"
             self.model.save(tmp)
             os.replace(tmp, self.checkpoint / "last.keras")
-            state = {"epoch": epoch + 1, "history": self.history}
+            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_}
             (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
             os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")
 
