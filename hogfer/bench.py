@@ -132,12 +132,34 @@ class _Ensemble:
 
 def _train_seconds(meta):
     """Training time of a model; for a deep model at least the sum of its epochs' times
-    (a resumed run's own wall time covers only its last part)."""
+    (a resumed run's own wall time covers only its last part), plus those of the model
+    it started from (``initialized_from``)."""
     seconds = meta.get("train_seconds")
     epoch_seconds = (meta.get("history") or {}).get("seconds") if meta.get("kind") == "deep" else None
     if epoch_seconds:
         seconds = max(seconds or 0, float(sum(epoch_seconds)))
+    source = _source_metadata(meta)
+    if seconds is not None and source.get("epoch_seconds_total"):
+        seconds += float(source["epoch_seconds_total"])
     return seconds
+
+
+def _source_metadata(meta):
+    return (meta.get("initialized_from") or {}).get("source_metadata") or {}
+
+
+def _deep_note(meta, engine):
+    """How a deep model was trained and what it predicts with, for its row's notes."""
+    flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
+    engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[engine]
+    note = f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
+    note += f" ({flags})" if flags else ""
+    note += f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else ""
+    if meta.get("initialized_from"):
+        source = _source_metadata(meta)
+        name = source.get("name") or meta["initialized_from"]["source"]
+        note += f", started from {name}" + (f" ({source['epochs_run']} epochs of its own, counted in train s)" if source.get("epochs_run") else "")
+    return note + f"; predicts with {engine}"
 
 
 def _ensemble(data):
@@ -270,14 +292,7 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             row["notes"].append(meta["note"])
         train_seconds = _train_seconds(meta)
         if meta.get("kind") == "deep":
-            flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
-            engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[model.engine_used_]
-            row["notes"].append(
-                f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
-                + (f" ({flags})" if flags else "")
-                + (f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else "")
-                + f"; predicts with {engine}"
-            )
+            row["notes"].append(_deep_note(meta, model.engine_used_))
         scores, feature_s, predict_s = _score(model, test, data.emotions)
         public_scores = _score(model, public, data.emotions)[0] if len(public) else None
         row.update(

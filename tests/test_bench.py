@@ -116,3 +116,16 @@ def test_ensemble_members_are_chosen_on_validation_faces():
     # without validation faces every model is a member
     empty = SimpleNamespace(images=np.zeros((0, 48, 48)), labels=labels[:0])
     assert choose_ensemble(models, empty) == (["a", "b", "c"], None)
+
+
+def test_a_started_from_model_counts_its_source_training():
+    from hogfer.bench import _deep_note, _train_seconds
+
+    own = {"kind": "deep", "train_seconds": 100.0, "history": {"seconds": [60.0, 50.0]}, "epochs_run": 2, "best_epoch": 2,
+           "backend": "jax"}
+    assert _train_seconds(own) == 110.0 and "started from" not in _deep_note(own, "keras")
+    started = {**own, "initialized_from": {"source": "xception", "layers": ["stem_conv1"],
+                                           "source_metadata": {"name": "xception", "epochs_run": 24, "epoch_seconds_total": 1000.0}}}
+    assert _train_seconds(started) == 1110.0
+    note = _deep_note(started, "onnx-int8")
+    assert "started from xception (24 epochs of its own" in note and note.endswith("8-bit copy")
