@@ -253,6 +253,19 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
         clf.compile_onnx(images[:32], keep_float=False)
 
 
+def test_models_saved_before_the_newer_parameters_still_load(tiny_network):
+    from sklearn.base import clone
+
+    state = pickle.loads(tiny_network[1]).__getstate__()
+    for parameter in ("init_from", "lr_schedule", "engine"):
+        del state[parameter]
+    old = KerasFERClassifier.__new__(KerasFERClassifier)
+    old.__setstate__(state)
+    params = old.get_params()
+    assert params["init_from"] is None and params["lr_schedule"] == "plateau" and params["engine"] == "auto"
+    assert clone(old).get_params() == params
+
+
 def test_engine_errors(faces):
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])

@@ -423,6 +423,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         state.setdefault("engine", "auto")  # models saved before the engine parameter
+        state.setdefault("lr_schedule", "plateau")  # ... before the schedule and init_from parameters
+        state.setdefault("init_from", None)
         if "model_" in state:  # models saved before the 8-bit copy
             state.setdefault("onnx_int8_model_", None)
             state.setdefault("onnx_int8_agreement_", None)
