@@ -139,8 +139,9 @@ def _train_seconds(meta):
     if epoch_seconds:
         seconds = max(seconds or 0, float(sum(epoch_seconds)))
     source = _source_metadata(meta)
-    if seconds is not None and source.get("epoch_seconds_total"):
-        seconds += float(source["epoch_seconds_total"])
+    before = source.get("lineage_epoch_seconds", source.get("epoch_seconds_total"))
+    if seconds is not None and before:
+        seconds += float(before)
     return seconds
 
 
@@ -158,7 +159,8 @@ def _deep_note(meta, engine):
     if meta.get("initialized_from"):
         source = _source_metadata(meta)
         name = source.get("name") or meta["initialized_from"]["source"]
-        note += f", started from {name}" + (f" ({source['epochs_run']} epochs of its own, counted in train s)" if source.get("epochs_run") else "")
+        before = source.get("lineage_epochs", source.get("epochs_run"))
+        note += f", started from {name}" + (f" ({before} epochs before this run, counted in train s)" if before else "")
     return note + f"; predicts with {engine}"
 
 

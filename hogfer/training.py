@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
@@ -312,6 +313,20 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
     return save_model(estimator, metadata, out_dir, name)
 
 
+def _source_sha256(init_from):
+    """The content hash of the model ``init_from`` names, or None (its errors come later, from ``fit``)."""
+    from .model_store import find_model, read_metadata
+
+    if init_from is None:
+        return None
+    try:
+        if str(init_from).endswith(".keras"):
+            return hashlib.sha256(Path(init_from).read_bytes()).hexdigest()
+        return read_metadata(find_model(init_from)[0])["sha256"]
+    except (OSError, HogferError):
+        return None
+
+
 def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     """Train a Keras pipeline: early stopping on the validation split, scores on PrivateTest.
 
@@ -325,8 +340,10 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     test = data.select("PrivateTest")
     if balance == "on":
         params["class_weight"] = "balanced"
-    # A checkpoint resumes only the run it was written by: same pipeline, data, seed and settings.
-    settings = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    # A checkpoint resumes only the run it was written by: same pipeline, data, seed and
+    # settings, and the same model to start from (a name may point to a newer one).
+    keyed = {**params, "init_from_sha256": _source_sha256(params.get("init_from"))}
+    settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     params.setdefault(
         "checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}"))
     )

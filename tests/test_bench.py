@@ -128,4 +128,10 @@ def test_a_started_from_model_counts_its_source_training():
                                            "source_metadata": {"name": "xception", "epochs_run": 24, "epoch_seconds_total": 1000.0}}}
     assert _train_seconds(started) == 1110.0
     note = _deep_note(started, "onnx-int8")
-    assert "started from xception (24 epochs of its own" in note and note.endswith("8-bit copy")
+    assert "started from xception (24 epochs before this run" in note and note.endswith("8-bit copy")
+    # A chain of continued runs counts every ancestor's epochs, not only the last source's.
+    chained = {**own, "initialized_from": {"source": "xception", "layers": ["stem_conv1"], "source_metadata": {
+        "name": "xception", "epochs_run": 13, "epoch_seconds_total": 700.0,
+        "lineage_epochs": 37, "lineage_epoch_seconds": 1700.0}}}
+    assert _train_seconds(chained) == 1810.0
+    assert "started from xception (37 epochs before this run" in _deep_note(chained, "keras")

@@ -109,6 +109,29 @@ def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
         KerasFERClassifier("simple-cnn", epochs=1, init_from=str(tmp_path / "source.keras")).fit(images[:64], labels[:64])
 
 
+def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
+    from hogfer.deep.classifier import _lineage_metadata
+    from hogfer.training import _source_sha256
+
+    first = {"name": "xception", "sha256": "a" * 64, "epochs_run": 24, "epoch_seconds_total": 1000.0,
+             "metrics": {"validation": {"accuracy": 0.6}}}
+    second = {"name": "xception", "sha256": "b" * 64, "epochs_run": 13, "epoch_seconds_total": 500.0,
+              "initialized_from": {"source": "xception", "source_metadata": _lineage_metadata(first)}}
+    kept = _lineage_metadata(second)
+    assert (kept["lineage_epochs"], kept["lineage_epoch_seconds"]) == (37, 1500.0)
+    assert kept["epochs_run"] == 13 and "validation_accuracy" not in kept
+    assert _lineage_metadata(first)["validation_accuracy"] == 0.6 and _lineage_metadata(None) is None
+    # a source written before lineage was recorded still counts its own source's epochs
+    older = {**second, "initialized_from": {"source_metadata": {"epochs_run": 24, "epoch_seconds_total": 1000.0}}}
+    assert _lineage_metadata(older)["lineage_epochs"] == 37
+    # the checkpoint key follows the source's content, not its name
+    (tmp_path / "net.keras").write_bytes(b"one")
+    before = _source_sha256(str(tmp_path / "net.keras"))
+    (tmp_path / "net.keras").write_bytes(b"two")
+    assert _source_sha256(str(tmp_path / "net.keras")) != before
+    assert _source_sha256(None) is None and _source_sha256(str(tmp_path / "missing.keras")) is None
+
+
 def test_cosine_schedule_decays_the_learning_rate(faces):
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=3, batch_size=32, tta=False, learning_rate=1e-3, lr_schedule="cosine")

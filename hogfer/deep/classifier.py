@@ -468,11 +468,27 @@ def _initialize_from(model, init_from):
             copied.append(layer.name)
     if not copied:
         raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
+    return {"source": str(init_from), "layers": copied, "source_metadata": _lineage_metadata(metadata)}
+
+
+def _lineage_metadata(metadata):
+    """What a model started from ``metadata``'s model keeps of it.
+
+    ``lineage_epochs`` and ``lineage_epoch_seconds`` add up the epochs of the source
+    and of every model it started from in turn, so that a chain of continued runs
+    reports its whole training.
+    """
+    if not metadata:
+        return None
     keep = ("name", "pipeline", "architecture", "sha256", "data_sha256", "epochs_run", "best_epoch", "epoch_seconds_total", "hardware", "backend")
-    source_metadata = {k: metadata[k] for k in keep if metadata and k in metadata} or None
-    if metadata and metadata.get("metrics"):
+    source_metadata = {k: metadata[k] for k in keep if k in metadata}
+    if metadata.get("metrics"):
         source_metadata["validation_accuracy"] = metadata["metrics"]["validation"]["accuracy"]
-    return {"source": str(init_from), "layers": copied, "source_metadata": source_metadata}
+    ancestor = (metadata.get("initialized_from") or {}).get("source_metadata") or {}
+    for total, own in (("lineage_epochs", "epochs_run"), ("lineage_epoch_seconds", "epoch_seconds_total")):
+        if metadata.get(own) is not None:
+            source_metadata[total] = metadata[own] + ancestor.get(total, ancestor.get(own, 0))
+    return source_metadata
 
 
 def _epoch_callback_base():
