@@ -74,6 +74,13 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
     assert set(clf.predict(images[160:170])) <= set(clf.classes_)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(again.predict_proba(images[160:170]), proba, atol=1e-5)
+    if architecture == "hybrid":
+        # predictions take n_jobs as set now: the features of 400 faces on two workers, same result
+        many = np.concatenate([images, images])
+        alone = clf.predict_proba(many)
+        clf.set_params(n_jobs=2)
+        np.testing.assert_allclose(clf.predict_proba(many), alone, atol=1e-5)
+        assert all(t.n_jobs == 2 for _, t in clf.features_[0].transformer_list)
     # resume: a second fit continues from the checkpoint's epoch count
     clf.set_params(epochs=3).fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
     assert len(clf.history_["loss"]) == 3 and clf.resumed_at_epoch_ == 2

@@ -93,7 +93,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         resuming from a checkpoint. The source must not have been trained on
         the data you score on.
     n_jobs : int, default=None
-        Jobs for the hybrid's feature extraction.
+        Jobs for the hybrid's feature extraction, in ``fit`` and, as set at
+        the time, in ``predict``/``predict_proba`` (``-1``: every core).
     random_state : int, default=0
     verbose : int, default=0
         Log one line per epoch at INFO level when >= 1.
@@ -386,8 +387,12 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_inputs(self, X):
         images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
-        features = self.features_.transform(images) if self.features_ is not None else None
-        return images, features
+        if self.features_ is None:
+            return images, None
+        # n_jobs as set now, not as it was in fit: a model trained on one core predicts on all.
+        for _, transformer in self.features_[0].transformer_list:  # the union of _feature_pipeline
+            transformer.set_params(n_jobs=self.n_jobs)
+        return images, self.features_.transform(images)
 
     def predict_proba(self, X):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
