@@ -131,18 +131,33 @@ class _Ensemble:
 
 
 def _train_seconds(meta):
-    """Training time of a model; for a deep model at least the sum of its epochs' times
-    (a resumed run's own wall time covers only its last part), plus those of the model
-    it started from (``initialized_from``)."""
+    """Training time of a model: its own run's, plus that of the models it started from."""
+    runs = _training_runs(meta)
+    return None if runs is None else sum(runs.values())
+
+
+def _training_runs(meta):
+    """``{run: seconds}`` of the training behind a model, or None where unrecorded.
+
+    Its own run counts at least the sum of its epochs' times (a resumed run's wall
+    time covers only its last part); then every run it started from
+    (``initialized_from``), by content hash, so that models sharing an ancestor
+    count it once; training before the recorded runs is one entry per source.
+    """
     seconds = meta.get("train_seconds")
     epoch_seconds = (meta.get("history") or {}).get("seconds") if meta.get("kind") == "deep" else None
     if epoch_seconds:
         seconds = max(seconds or 0, float(sum(epoch_seconds)))
+    if seconds is None:
+        return None
+    runs = {meta.get("sha256") or id(meta): float(seconds)}
     source = _source_metadata(meta)
-    before = source.get("lineage_epoch_seconds", source.get("epoch_seconds_total"))
-    if seconds is not None and before:
-        seconds += float(before)
-    return seconds
+    recorded = {run["sha256"]: float(run.get("epoch_seconds_total") or 0) for run in source.get("lineage", []) if run.get("sha256")}
+    runs.update(recorded)
+    before = float(source.get("lineage_epoch_seconds", source.get("epoch_seconds_total")) or 0) - sum(recorded.values())
+    if before > 0:
+        runs[("before", source.get("sha256"))] = before
+    return runs
 
 
 def _source_metadata(meta):
@@ -177,7 +192,7 @@ def _ensemble(data):
         "description": "mean probabilities of " + ", ".join(chosen),
         "classes": metas[0]["classes"],
         "data_sha256": metas[0]["data_sha256"],
-        "train_seconds": sum(_train_seconds(m) or 0 for m in metas),
+        "train_seconds": sum({run: s for m in metas for run, s in (_training_runs(m) or {}).items()}.values()),
         "hardware": metas[0].get("hardware"),
         "size_bytes": sum(m["size_bytes"] for m in metas),
     }

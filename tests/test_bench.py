@@ -135,3 +135,21 @@ def test_a_started_from_model_counts_its_source_training():
         "lineage_epochs": 37, "lineage_epoch_seconds": 1700.0}}}
     assert _train_seconds(chained) == 1810.0
     assert "started from xception (37 epochs before this run" in _deep_note(chained, "keras")
+
+
+def test_models_sharing_an_ancestor_count_it_once():
+    from hogfer.bench import _train_seconds, _training_runs
+
+    root = {"sha256": "root", "epoch_seconds_total": 1000.0}
+
+    def started_from(sha, seconds, source_sha, source_seconds):
+        lineage = [{"sha256": source_sha, "epoch_seconds_total": source_seconds}, root]
+        return {"kind": "deep", "sha256": sha, "train_seconds": seconds, "initialized_from": {"source_metadata": {
+            "sha256": source_sha, "epoch_seconds_total": source_seconds,
+            "lineage_epoch_seconds": source_seconds + 1000.0, "lineage": lineage}}}
+
+    xception, hybrid = started_from("x", 100.0, "a", 500.0), started_from("h", 200.0, "b", 300.0)
+    assert (_train_seconds(xception), _train_seconds(hybrid)) == (1600.0, 1500.0)
+    union = {**_training_runs(xception), **_training_runs(hybrid)}
+    assert sum(union.values()) == 100.0 + 200.0 + 500.0 + 300.0 + 1000.0
+    assert _training_runs({"kind": "deep"}) is None

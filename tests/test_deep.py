@@ -127,6 +127,7 @@ def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     kept = _lineage_metadata(second)
     assert (kept["lineage_epochs"], kept["lineage_epoch_seconds"]) == (37, 1500.0)
     assert kept["epochs_run"] == 13 and "validation_accuracy" not in kept
+    assert [run["sha256"] for run in kept["lineage"]] == ["b" * 64, "a" * 64]
     assert _lineage_metadata(first)["validation_accuracy"] == 0.6 and _lineage_metadata(None) is None
     # a source written before lineage was recorded still counts its own source's epochs
     older = {**second, "initialized_from": {"source_metadata": {"epochs_run": 24, "epoch_seconds_total": 1000.0}}}

@@ -481,7 +481,8 @@ def _lineage_metadata(metadata):
 
     ``lineage_epochs`` and ``lineage_epoch_seconds`` add up the epochs of the source
     and of every model it started from in turn, so that a chain of continued runs
-    reports its whole training.
+    reports its whole training; ``lineage`` lists those runs (source first), so
+    that models sharing an ancestor (an ensemble's members) count it once.
     """
     if not metadata:
         return None
@@ -493,6 +494,9 @@ def _lineage_metadata(metadata):
     for total, own in (("lineage_epochs", "epochs_run"), ("lineage_epoch_seconds", "epoch_seconds_total")):
         if metadata.get(own) is not None:
             source_metadata[total] = metadata[own] + ancestor.get(total, ancestor.get(own, 0))
+    run = ("name", "sha256", "epochs_run", "epoch_seconds_total")
+    earlier = ancestor.get("lineage") or ([{k: ancestor[k] for k in run if k in ancestor}] if ancestor else [])
+    source_metadata["lineage"] = [{k: metadata[k] for k in run if k in metadata}, *earlier]
     return source_metadata
 
 
