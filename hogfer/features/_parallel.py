@@ -12,14 +12,16 @@ def map_batches(func, images, *, n_jobs=None, batch_size=512, desc=None, **kwarg
     """Apply ``func(batch, **kwargs)`` to consecutive batches and stack the results.
 
     ``n_jobs=None`` means one job, unless a ``joblib.parallel_backend`` context
-    (Dask, Ray, ...) says otherwise; a single batch always runs in this process. A progress bar shows when hogfer's
-    progress option is on (see :func:`hogfer.show_progress`).
+    (Dask, Ray, ...) says otherwise; a single batch always runs here, directly.
+    A progress bar shows when hogfer's progress option is on (see
+    :func:`hogfer.show_progress`).
     """
     n = len(images)
     starts = range(0, n, batch_size)
+    if len(starts) == 1:  # a live frame's few faces: joblib's dispatch would cost more than the work
+        return func(images, **kwargs)
     tasks = (delayed(func)(images[s : s + batch_size], **kwargs) for s in starts)
-    # One batch (a live frame's few faces) runs here: starting workers would cost more than it.
-    results = Parallel(n_jobs=n_jobs if len(starts) > 1 else 1, return_as="generator")(tasks)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     out = None
     with progress_bar(total=n, desc=desc, unit="img") as bar:
         for s, result in zip(starts, results):
