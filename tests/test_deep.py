@@ -132,6 +132,20 @@ def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     # a source written before lineage was recorded still counts its own source's epochs
     older = {**second, "initialized_from": {"source_metadata": {"epochs_run": 24, "epoch_seconds_total": 1000.0}}}
     assert _lineage_metadata(older)["lineage_epochs"] == 37
+    # a checkpoint written without the lineage gets it on resume, from the same source only
+    from sklearn.dummy import DummyClassifier
+
+    from hogfer.deep.classifier import _resumed_initialization
+    from hogfer.model_store import save_model
+
+    saved = save_model(DummyClassifier(), {k: v for k, v in second.items() if k != "sha256"}, tmp_path, "xception")
+    stored = {"source": str(tmp_path / "xception.json"), "layers": ["stem_conv1"],
+              "source_metadata": {"name": "xception", "sha256": saved["sha256"], "lineage_epochs": 37}}
+    resumed = _resumed_initialization(stored)
+    assert resumed["layers"] == ["stem_conv1"] and [r["sha256"] for r in resumed["source_metadata"]["lineage"]] == [saved["sha256"], "a" * 64]
+    other = {**stored, "source_metadata": {**stored["source_metadata"], "sha256": "c" * 64}}
+    assert _resumed_initialization(other) is other and _resumed_initialization(None) is None
+    assert _resumed_initialization({**stored, "source": str(tmp_path / "gone.json")})["source_metadata"] == stored["source_metadata"]
     # the checkpoint key follows the source's content, not its name
     (tmp_path / "net.keras").write_bytes(b"one")
     before = _source_sha256(str(tmp_path / "net.keras"))

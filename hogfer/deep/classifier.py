@@ -228,7 +228,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             model = keras.models.load_model(checkpoint / "last.keras")
             state = json.loads((checkpoint / "history.json").read_text())
             initial_epoch, history = state["epoch"], state["history"]
-            self.initialized_from_ = state.get("initialized_from")
+            self.initialized_from_ = _resumed_initialization(state.get("initialized_from"))
             logger.warning("resuming from %s at epoch %d", checkpoint, initial_epoch)
         else:
             model = self._build(n_classes, None if train_features is None else train_features.shape[1])
@@ -498,6 +498,28 @@ def _lineage_metadata(metadata):
     earlier = ancestor.get("lineage") or ([{k: ancestor[k] for k in run if k in ancestor}] if ancestor else [])
     source_metadata["lineage"] = [{k: metadata[k] for k in run if k in metadata}, *earlier]
     return source_metadata
+
+
+def _resumed_initialization(stored):
+    """What a resumed run records of the model it started from.
+
+    The checkpoint's record, brought up to date from the source's metadata where
+    it lacks the ``lineage`` of :func:`_lineage_metadata` (checkpoints written by
+    an older hogfer) and the source is still the same model (same sha256).
+    """
+    from ..exceptions import HogferError
+    from ..model_store import find_model, read_metadata
+
+    recorded = (stored or {}).get("source_metadata") or {}
+    if "lineage" in recorded or not recorded.get("sha256"):
+        return stored
+    try:
+        metadata = read_metadata(find_model(stored["source"])[0])
+    except HogferError:
+        return stored
+    if metadata.get("sha256") != recorded["sha256"]:
+        return stored
+    return {**stored, "source_metadata": _lineage_metadata(metadata)}
 
 
 def _epoch_callback_base():
