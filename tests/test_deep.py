@@ -81,9 +81,16 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
         clf.set_params(n_jobs=2)
         np.testing.assert_allclose(clf.predict_proba(many), alone, atol=1e-5)
         assert all(t.n_jobs == 2 for _, t in clf.features_[0].transformer_list)
-    # resume: a second fit continues from the checkpoint's epoch count
+    # resume: a second fit continues from the checkpoint's epoch count, and the random
+    # streams (augmentation) go on from where they were, not from the first epoch again
+    from hogfer.deep.classifier import _seed_states
+
+    counters = {k: v[1] for k, v in _seed_states(clf.model_).items() if k.startswith("augment_")}
+    assert counters and all(c > 0 for c in counters.values())
     clf.set_params(epochs=3).fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
     assert len(clf.history_["loss"]) == 3 and clf.resumed_at_epoch_ == 2
+    resumed = {k: v[1] for k, v in _seed_states(clf.model_).items() if k.startswith("augment_")}
+    assert resumed == {k: c * 3 // 2 for k, c in counters.items()}
 
 
 def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):

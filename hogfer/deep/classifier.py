@@ -229,6 +229,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             state = json.loads((checkpoint / "history.json").read_text())
             initial_epoch, history = state["epoch"], state["history"]
             self.initialized_from_ = _resumed_initialization(state.get("initialized_from"))
+            # .keras files do not keep the random streams: without this, the resumed run
+            # would replay the first epochs' augmentations and shuffling.
+            _restore_seed_states(model, state.get("seed_states"))
+            keras.utils.set_random_seed(self.random_state + initial_epoch)
             logger.warning("resuming from %s at epoch %d", checkpoint, initial_epoch)
         else:
             model = self._build(n_classes, None if train_features is None else train_features.shape[1])
@@ -522,6 +526,34 @@ def _resumed_initialization(stored):
     return {**stored, "source_metadata": _lineage_metadata(metadata)}
 
 
+def _seed_generators(model):
+    """``{"layer.attribute": SeedGenerator}`` of every layer of ``model`` (augmentation, dropout)."""
+    import keras
+
+    found, stack = {}, list(model.layers)
+    while stack:
+        layer = stack.pop()
+        stack.extend(getattr(layer, "layers", []))
+        for attribute, value in vars(layer).items():
+            if isinstance(value, keras.random.SeedGenerator):
+                found[f"{layer.name}.{attribute}"] = value
+    return found
+
+
+def _seed_states(model):
+    """The state of each of ``model``'s random streams, as plain lists for a checkpoint."""
+    import keras
+
+    return {name: keras.ops.convert_to_numpy(g.state).tolist() for name, g in _seed_generators(model).items()}
+
+
+def _restore_seed_states(model, states):
+    """Put ``model``'s random streams back where :func:`_seed_states` found them."""
+    for name, generator in _seed_generators(model).items():
+        if states and name in states:
+            generator.state.assign(np.asarray(states[name], dtype=generator.state.dtype))
+
+
 def _epoch_callback_base():
     import keras
 
@@ -555,7 +587,8 @@ class _EpochLog(_epoch_callback_base()):
             tmp = self.checkpoint / "last.tmp.keras"
             self.model.save(tmp)
             os.replace(tmp, self.checkpoint / "last.keras")
-            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_}
+            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_,
+                     "seed_states": _seed_states(self.model)}
             (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
             os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")
 
