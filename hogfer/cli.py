@@ -196,7 +196,9 @@ def _onnx_summary(info):
     parts = []
     if info.get("size_bytes"):
         parts.append(f"ONNX copy {info['size_bytes'] / 1e6:.2f} MB (max |difference| from Keras {info['max_abs_diff_vs_keras']:.1e})")
-    if info.get("int8"):
+    if info.get("int8", {}).get("made") is False:
+        parts.append(f"no 8-bit copy ({info['int8']['reason']})")
+    elif info.get("int8"):
         q = info["int8"]
         parts.append(
             f"8-bit copy {q['size_bytes'] / 1e6:.2f} MB (same class as Keras on {q['class_agreement_vs_keras']:.1%} "

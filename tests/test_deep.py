@@ -1,5 +1,6 @@
 """Keras model builders and the scikit-learn wrapper (tiny runs on real faces)."""
 
+import functools
 import pickle
 
 import numpy as np
@@ -284,6 +285,16 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
     with pytest.raises(RuntimeError, match="8-bit copy predicts"):
         clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
     assert clf.onnx_model_ is None and clf.onnx_int8_model_ is None
+    # hogfer train and hogfer onnx then keep the float copy alone, unless told to keep no float copy
+    from hogfer.training import _attach_onnx
+
+    strict = functools.partialmethod(KerasFERClassifier.compile_onnx, min_agreement=1.01)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(KerasFERClassifier, "compile_onnx", strict)
+        info = _attach_onnx(clf, images[:32], images[140:200])
+        assert info["exported"] and info["int8"]["made"] is False and "8-bit copy predicts" in info["int8"]["reason"]
+        assert clf.onnx_model_ is not None and clf.onnx_int8_model_ is None
+        assert not _attach_onnx(clf, images[:32], images[140:200], keep_float=False)["exported"]
     clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=0.0)
     assert 0 < len(clf.onnx_int8_model_) < len(clf.onnx_model_) and 0.0 <= clf.onnx_int8_agreement_ <= 1.0
     assert clf.set_params(engine="auto").engine_used_ == "onnx-int8"

@@ -300,8 +300,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         an 8-bit copy (``onnx_int8_model_``, see
         :func:`hogfer.deep.onnx.quantize_onnx`) is calibrated on those faces
         and must predict Keras' class on at least ``min_agreement`` of
-        ``X_check``. A copy that fails its check raises ``RuntimeError`` and the
-        model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
+        ``X_check``. A copy that fails its check raises ``RuntimeError``
+        (:class:`~hogfer.deep.onnx.QuantizationError` for the 8-bit one) and
+        the model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
         extra) to convert, only onnxruntime to run.
 
         Parameters
@@ -319,7 +320,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from .onnx import OnnxNetwork, export_onnx, quantize_onnx
+        from .onnx import OnnxNetwork, QuantizationError, export_onnx, quantize_onnx
 
         if not keep_float and X_calibration is None:
             raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
@@ -334,7 +335,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             agreement = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
             int8_diff = float(np.abs(got - expected).max())
             if agreement < min_agreement:
-                raise RuntimeError(
+                raise QuantizationError(
                     f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
                 )
         self.onnx_model_ = onnx_bytes if keep_float else None

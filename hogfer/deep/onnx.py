@@ -30,6 +30,10 @@ __all__ = ["inference_network", "export_onnx", "quantize_onnx", "OnnxNetwork", "
 logger = logging.getLogger(__name__)
 
 
+class QuantizationError(RuntimeError):
+    """An 8-bit copy that predicts Keras' class too seldom on the check faces."""
+
+
 def onnx_available(*, export=False):
     """Whether onnxruntime (and, with ``export=True``, an ONNX exporter) can be imported."""
     import importlib.util
