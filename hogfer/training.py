@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
@@ -30,7 +29,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ._env import library_versions, machine_info, now_iso
 from ._progress import progress_bar
-from .datasets import FERDataset
+from .datasets import FERDataset, file_sha256
 from .exceptions import HogferError
 from .features._base import ImageTransformer
 from .metrics import evaluate
@@ -333,7 +332,7 @@ def _source_sha256(init_from):
         return None
     try:
         if str(init_from).endswith(".keras"):
-            return hashlib.sha256(Path(init_from).read_bytes()).hexdigest()
+            return file_sha256(init_from)
         return read_metadata(find_model(init_from)[0])["sha256"]
     except (OSError, HogferError):
         return None

@@ -396,7 +396,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             return images, None
         # n_jobs as set now, not as it was in fit: a model trained on one core predicts on all.
         for _, transformer in self.features_[0].transformer_list:  # the union of _feature_pipeline
-            transformer.set_params(n_jobs=self.n_jobs)
+            if transformer.n_jobs != self.n_jobs:  # set_params is not free, and this runs per frame
+                transformer.set_params(n_jobs=self.n_jobs)
         return images, self.features_.transform(images)
 
     def predict_proba(self, X):
