@@ -320,15 +320,17 @@ model_option = click.option(
     "model_name",
     default=None,
     metavar="NAME|PATH|none",
-    help="Emotion model: a trained model's name or file; default: the most accurate fast one; none: no emotions.",
+    help="Emotion model: a trained model's name or file; default: the most accurate fast one (live: timed on this machine); none: no emotions.",
 )
 
 
-def _load_emotion_model(model_name):
+def _load_emotion_model(model_name, *, for_video=False):
     from .emotion import EmotionModel
 
     if model_name and model_name.lower() == "none":
         return None
+    if model_name is None and for_video:
+        return EmotionModel.load_for_video()
     explicit = model_name is not None and ("/" in model_name or model_name.endswith((".json", ".skops", ".keras")))
     return EmotionModel.load(model_name, allow_external=explicit)
 
@@ -355,7 +357,7 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, det
     from .tracking import FaceTracker
     from .video import EventLog, VideoFileSink, VideoSource, WindowSink
 
-    model = _load_emotion_model(model_name)
+    model = _load_emotion_model(model_name, for_video=True)
     window = None
     if not no_display:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -377,9 +379,12 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, det
 
 
 def _live_summary(summary, model, blinks):
+    model_text = model.name if model else "none"
+    if model is not None and model.face_ms is not None:
+        model_text += f" (chosen here at {model.face_ms:.1f} ms a face)"
     lines = [
         f"{summary['frames']} frames in {summary['seconds']:.1f} s ({summary['mean_fps']} fps), ended: {summary['ended']}; "
-        f"emotion model: {model.name if model else 'none'}",
+        f"emotion model: {model_text}",
         "ms per frame: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["stage_ms_per_frame"].items()),
     ]
     for face_id, item in summary["faces"].items():

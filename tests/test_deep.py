@@ -38,6 +38,8 @@ def test_hybrid_takes_named_inputs():
     assert sorted(model.input_names if hasattr(model, "input_names") else [t.name for t in model.inputs]) == ["features", "image"]
     out = model.predict({"image": np.zeros((2, 48, 48, 1), "float32"), "features": np.zeros((2, 20), "float32")}, verbose=0)
     assert out.shape == (2, 6)
+    rates = {layer.name: layer.rate for layer in model.layers if layer.name.startswith("features_") and hasattr(layer, "rate")}
+    assert rates == {"features_input_dropout": 0.5, "features_fc_dropout": 0.3}
 
 
 def test_builders_check_their_arguments():
@@ -47,6 +49,8 @@ def test_builders_check_their_arguments():
         build_simple_cnn(num_classes=1)
     with pytest.raises(ValueError, match="n_features"):
         build_hybrid(n_features=0)
+    with pytest.raises(ValueError, match="feature_dropout"):
+        build_hybrid(feature_dropout=(0.5, 1.0))
 
 
 def test_autoencoder_reconstructs_shape():

@@ -118,6 +118,61 @@ def test_live_default_model_is_chosen_on_validation_not_privatetest(tmp_path, mo
     assert default_model_name() == "fast-good"
 
 
+def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_path, monkeypatch):
+    import hogfer.emotion as emotion
+    import hogfer.model_store as model_store
+
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
+    (tmp_path / "models").mkdir()
+    # name: (validation acc, PrivateTest acc, recorded seconds for 1000 faces, ms a face timed here)
+    models = {
+        "best-slow-here": (0.99, 0.99, 1.0, 9.0),  # fast when trained, too slow on this machine
+        "good-fast-here": (0.97, 0.50, 10.0, 4.0),  # recorded under load (100 faces/s), fast here
+        "lucky-fast": (0.96, 0.99, 1.0, 1.0),  # best on PrivateTest: must not matter
+        "svm": (0.995, 0.99, 1000.0, 1.0),  # 1 face/s when trained: never loaded
+    }
+    for name, (val, test, seconds, _) in models.items():
+        meta = {
+            "name": name, "file": f"{name}.skops", "sha256": "0", "size_bytes": 1, "classes": "fer7",
+            "metrics": {"validation": {"accuracy": val}, "test": {"accuracy": test, "n": 1000}},
+            "test_predict_seconds": seconds,
+        }
+        (tmp_path / "models" / f"{name}.json").write_text(json.dumps(meta))
+    loaded = []
+
+    def fake_load(name, **kwargs):
+        loaded.append(name)
+        return name, {"name": name, "emotions": []}
+
+    monkeypatch.setattr(model_store, "load_model", fake_load)
+    monkeypatch.setattr(emotion, "face_milliseconds", lambda estimator: models.get(estimator, (0, 0, 0, 50.0))[3])  # shipped ones: slow
+    model = emotion.EmotionModel.load_for_video()
+    assert model.name == "good-fast-here" and model.face_ms == 4.0
+    assert loaded == ["best-slow-here", "good-fast-here"]
+    # nothing within budget here: the choice by recorded rates, not a faster, weaker model
+    models["good-fast-here"] = (0.97, 0.50, 10.0, 6.0)
+    models["lucky-fast"] = (0.96, 0.99, 1.0, 5.5)
+    assert emotion.EmotionModel.load_for_video().name == "best-slow-here"
+
+
+def test_face_milliseconds_times_one_face_per_call():
+    from sklearn.dummy import DummyClassifier
+
+    from hogfer.emotion import face_milliseconds
+
+    calls = []
+
+    class Counting(DummyClassifier):
+        def predict_proba(self, X):
+            calls.append(len(X))
+            return super().predict_proba(X.reshape(len(X), -1))
+
+    model = Counting().fit(np.zeros((2, 48 * 48)), [0, 1])
+    ms = face_milliseconds(model, n_calls=5, n_warmup=2)
+    assert calls == [1] * 7 and 0 < ms < 1000
+
+
 def test_models_command_lists_the_shipped_models():
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0 and "Model folders:" in result.output

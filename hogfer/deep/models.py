@@ -171,6 +171,7 @@ def build_hybrid(
     block_filters=(64, 128, 256),
     middle_blocks=1,
     feature_units=256,
+    feature_dropout=(0.5, 0.3),
     dropout=0.4,
     l2=1e-4,
     augment=True,
@@ -181,8 +182,27 @@ def build_hybrid(
 
     Inputs are named ``"image"`` (grey faces) and ``"features"`` (standardized
     HOG and landmark features of the same faces); ``fit`` takes a dict. The
-    feature branch is a dense layer with dropout, so that the network cannot
-    lean on the features alone (the seeds' hybrid fell below the image alone).
+    feature branch is a dense layer with dropout before and after it, so that
+    the network cannot lean on the features alone (the seeds' hybrid fell below
+    the image alone).
+
+    Parameters
+    ----------
+    input_shape : (int, int, int), default=(48, 48, 1)
+    n_features : int, default=1667
+        Length of the feature vector (hogfer's HOG plus landmark features).
+    num_classes : int, default=7
+    block_filters, middle_blocks : see :func:`build_xception`
+    feature_units : int, default=256
+        Width of the feature branch's dense layer.
+    feature_dropout : (float, float), default=(0.5, 0.3)
+        Dropout rates on the features and on the branch's output. The branch
+        memorises the training faces quickly (with 0.2 and no output dropout,
+        training accuracy ran 15 points above validation, against 9 for the
+        image alone).
+    dropout : float, default=0.4
+        Dropout on the fused vector.
+    l2, augment, seed, name : see :func:`build_xception`
 
     Returns
     -------
@@ -191,12 +211,15 @@ def build_hybrid(
     _check(input_shape, num_classes)
     if not isinstance(n_features, int) or n_features < 1:
         raise ValueError(f"n_features must be a positive integer; got {n_features!r}.")
+    if len(feature_dropout) != 2 or not all(0 <= r < 1 for r in feature_dropout):
+        raise ValueError(f"feature_dropout must be two rates in [0, 1); got {feature_dropout!r}.")
     image, x = _image_input(input_shape, augment, seed)
     x = _xception_trunk(x, tuple(block_filters), middle_blocks, l2)
     features = keras.Input(shape=(n_features,), name="features")
-    f = layers.Dropout(0.2, name="features_input_dropout")(features)
+    f = layers.Dropout(feature_dropout[0], name="features_input_dropout")(features)
     f = layers.Dense(feature_units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2) if l2 else None, name="features_fc")(f)
     f = layers.BatchNormalization(name="features_fc_bn")(f)
+    f = layers.Dropout(feature_dropout[1], name="features_fc_dropout")(f)
     x = layers.Concatenate(name="fusion")([x, f])
     x = layers.Dropout(dropout, name="dropout")(x)
     out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
