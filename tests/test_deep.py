@@ -39,6 +39,9 @@ def test_hybrid_takes_named_inputs():
     out = model.predict({"image": np.zeros((2, 48, 48, 1), "float32"), "features": np.zeros((2, 20), "float32")}, verbose=0)
     assert out.shape == (2, 6)
     rates = {layer.name: layer.rate for layer in model.layers if layer.name.startswith("features_") and hasattr(layer, "rate")}
+    assert rates == {"features_input_dropout": 0.2}
+    model = build_hybrid((48, 48, 1), n_features=20, feature_dropout=(0.5, 0.3))
+    rates = {layer.name: layer.rate for layer in model.layers if layer.name.startswith("features_") and hasattr(layer, "rate")}
     assert rates == {"features_input_dropout": 0.5, "features_fc_dropout": 0.3}
 
 

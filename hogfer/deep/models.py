@@ -178,7 +178,7 @@ def build_hybrid(
     block_filters=(64, 128, 256),
     middle_blocks=1,
     feature_units=256,
-    feature_dropout=(0.5, 0.3),
+    feature_dropout=(0.2, 0.0),
     dropout=0.4,
     l2=1e-4,
     augment=True,
@@ -202,11 +202,13 @@ def build_hybrid(
     block_filters, middle_blocks : see :func:`build_xception`
     feature_units : int, default=256
         Width of the feature branch's dense layer.
-    feature_dropout : (float, float), default=(0.5, 0.3)
-        Dropout rates on the features and on the branch's output. The branch
-        memorises the training faces quickly (with 0.2 and no output dropout,
-        training accuracy ran 15 points above validation, against 9 for the
-        image alone).
+    feature_dropout : (float, float), default=(0.2, 0.0)
+        Dropout rates on the features and on the branch's output (no layer
+        for a rate of 0). The branch memorises training faces: with the
+        defaults, training accuracy ran 15 points above validation, against 9
+        for the image alone. Fine-tuning the shipped hybrid for 10 epochs with
+        ``(0.5, 0.3)`` narrowed that to 10 points but scored lower on
+        PublicTest (64.6% against 64.9%), so the defaults stay.
     dropout : float, default=0.4
         Dropout on the fused vector.
     l2, augment, seed, name : see :func:`build_xception`
@@ -226,7 +228,8 @@ def build_hybrid(
     f = layers.Dropout(feature_dropout[0], name="features_input_dropout")(features)
     f = layers.Dense(feature_units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2) if l2 else None, name="features_fc")(f)
     f = layers.BatchNormalization(name="features_fc_bn")(f)
-    f = layers.Dropout(feature_dropout[1], name="features_fc_dropout")(f)
+    if feature_dropout[1]:
+        f = layers.Dropout(feature_dropout[1], name="features_fc_dropout")(f)
     x = layers.Concatenate(name="fusion")([x, f])
     x = layers.Dropout(dropout, name="dropout")(x)
     out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
