@@ -62,7 +62,7 @@ def face_milliseconds(estimator, *, n_calls=15, n_warmup=3, random_state=0):
 
     That is how the live app calls a model (one frame's faces at a time), so
     this, not a batch's throughput, is what must fit its budget. The faces are
-    random pixels: every hogfer pipeline takes the same time on any 48x48 face.
+    random pixels: hogfer's pipelines do the same work on any 48x48 face.
     The first ``n_warmup`` calls (lazy initialisation) are not timed; the
     median shrugs off a call slowed by another process.
     """

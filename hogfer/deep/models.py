@@ -189,9 +189,8 @@ def build_hybrid(
 
     Inputs are named ``"image"`` (grey faces) and ``"features"`` (standardized
     HOG and landmark features of the same faces); ``fit`` takes a dict. The
-    feature branch is a dense layer with dropout before and after it, so that
-    the network cannot lean on the features alone (the seeds' hybrid fell below
-    the image alone).
+    feature branch is a dense layer with dropout, so that the network cannot
+    lean on the features alone (the seeds' hybrid fell below the image alone).
 
     Parameters
     ----------
