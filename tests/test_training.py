@@ -146,7 +146,7 @@ def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_pat
         return name, {"name": name, "emotions": []}
 
     monkeypatch.setattr(model_store, "load_model", fake_load)
-    monkeypatch.setattr(emotion, "face_milliseconds", lambda estimator: models.get(estimator, (0, 0, 0, 50.0))[3])  # shipped ones: slow
+    monkeypatch.setattr(emotion, "face_milliseconds", lambda model: models.get(model.estimator, (0, 0, 0, 50.0))[3])  # shipped ones: slow
     model = emotion.EmotionModel.load_for_video()
     assert model.name == "good-fast-here" and model.face_ms == 4.0
     assert loaded == ["best-slow-here", "good-fast-here"]
