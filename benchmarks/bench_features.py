@@ -6,7 +6,11 @@ Every transformer is timed on the same images in one run, with n_jobs=1 and
 n_jobs=2, beside a per-image ``skimage.feature.hog`` loop with the same
 parameters as the baseline. Rows are the best of ``--repeat`` runs after a
 warm-up (imports, look-up tables and joblib workers are started once per
-process, not per call). Writes ``features.md`` and ``features.json``.
+process, not per call). ``LandmarkFeatures(detect=False)`` (the whole image as
+the face box) shows what skipping the face detector buys, and a second table
+splits one face's landmark time into its stages (upscaling, dlib's detector,
+dlib's 68-point shape predictor, the geometry), each timed alone on the same
+faces in one process. Writes ``features.md`` and ``features.json``.
 Throughputs are wall-clock images per second on this machine; compare ratios
 from one run, not figures from different runs.
 """
@@ -32,6 +36,26 @@ def timed(func, *args, repeat=1):
         out = func(*args)
         best = min(best, time.perf_counter() - start)
     return out, best
+
+
+def landmark_stages(images):
+    """Milliseconds a face of each stage of :class:`LandmarkFeatures`, one core, one face per call."""
+    import cv2
+
+    from hogfer import face
+    from hogfer.features.landmarks import landmark_geometry
+
+    size = (2 * images.shape[2], 2 * images.shape[1])
+    whole = (0, 0, size[0] - 1, size[1] - 1)
+    big = [cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) for image in images]
+    points = np.stack([face.predict_landmarks(b, whole) for b in big[:10]])  # warm-up: model loads
+    stages = {
+        "upscale 2x (OpenCV)": lambda: [cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) for image in images],
+        "face detector (dlib HOG)": lambda: [face.detect_faces(b) for b in big],
+        "68-point shape predictor (dlib)": lambda: [face.predict_landmarks(b, whole) for b in big],
+        "geometry (coords, distances, ratios)": lambda: [landmark_geometry(points[:1]) for _ in images],
+    }
+    return {name: 1000 * timed(func, repeat=2)[1] / len(images) for name, func in stages.items()}
 
 
 def main(argv=None):
@@ -60,6 +84,7 @@ def main(argv=None):
         ("HOGFeatures()", HOGFeatures()),
         ("SlidingWindowHOG()", SlidingWindowHOG()),
         ("LandmarkFeatures()", LandmarkFeatures()),
+        ("LandmarkFeatures(detect=False)", LandmarkFeatures(detect=False)),
     ]:
         for n_jobs in (1, 2):
             est.set_params(n_jobs=n_jobs).fit(images[:10])
@@ -84,8 +109,19 @@ def main(argv=None):
             if name == "LandmarkFeatures()" and n_jobs == 1:
                 detected = est.landmarks(images[:2000])[1].mean()
 
+    stage_ms = landmark_stages(images[:1000])
+    total_ms = sum(stage_ms.values())
+    stage_rows = [[name, f"{ms:.2f}", f"{ms / total_ms:.0%}"] for name, ms in stage_ms.items()]
+    stage_rows.append(["all stages", f"{total_ms:.2f}", "100%"])
     info = machine_info()
     table = markdown_table(["transformer", "n_jobs", "images/s", "vs skimage loop", "max abs diff to skimage"], rows)
+    table += (
+        f"\n\n## Where a face's landmark time goes\n\nEach stage timed alone on the first {min(n, 1000):,} faces, "
+        "one face per call, one core (best of 2 runs); the detector runs on every face, the shape predictor on the "
+        "whole upscaled image. The shape predictor alone caps one core at "
+        f"{1000 / stage_ms['68-point shape predictor (dlib)']:,.0f} faces/s.\n\n"
+        + markdown_table(["stage", "ms a face", "share"], stage_rows)
+    )
     header = (
         f"# Feature extraction throughput\n\n"
         f"{n:,} FER2013 faces (all usages), {machine_summary(info)}, {now_iso()}, "
@@ -108,6 +144,7 @@ def main(argv=None):
         "commit": git_commit(Path(__file__).parent),
         "hog_parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in hog_kw.items()},
         "landmark_detection_rate_first_2000": float(detected),
+        "landmark_stage_ms_per_face": stage_ms,
         "results": record,
     }
     with atomic_path(out_dir / "features.json") as tmp:

@@ -347,6 +347,21 @@ def test_engine_errors(faces):
     assert clf.set_params(engine="auto").predict(images[:2]).shape == (2,)
 
 
+def test_tta_options_average_their_views(faces):
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])
+    images = images[100:110]
+    plain = clf.set_params(tta=False).predict_proba(images)
+    mirrored = clf.predict_proba(images[:, :, ::-1])
+    np.testing.assert_allclose(clf.set_params(tta="flip").predict_proba(images), (plain + mirrored) / 2, atol=1e-5)
+    padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
+    shifted = [clf.set_params(tta=False).predict_proba(v) for v in (padded[:, :48, :48], padded[:, 4:, 4:])]
+    four = clf.set_params(tta=True).predict_proba(images)
+    np.testing.assert_allclose(four, (plain + mirrored + shifted[0] + shifted[1]) / 4, atol=1e-5)
+    with pytest.raises(ValueError, match="tta must be"):
+        clf.set_params(tta="crops").predict(images)
+
+
 def test_onnx_cli(fer_path, faces, tmp_path):
     pytest.importorskip("tf2onnx")
     import json
@@ -449,7 +464,8 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     module.main(["--models", "xception", "--data", str(small_csv), "--calls", "3", "--out", str(tmp_path)])
     runs = json.loads((tmp_path / "inference.json").read_text())["runs"]
-    assert {(r["engine"], r["tta"]) for r in runs} == {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)}
+    pairs = {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)} | {("onnx-int8", "flip")}
+    assert {(r["engine"], r["tta"]) for r in runs} == pairs
     assert all(r["latency_ms_median"] > 0 and r["throughput_faces_per_s"] > 0 and 0 <= r["validation_accuracy"] <= 1 for r in runs)
     # the engines agree, so their accuracies do too
     acc = {(r["engine"], r["tta"]): r["validation_accuracy"] for r in runs}

@@ -33,6 +33,7 @@ __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
 LR_SCHEDULES = ("plateau", "cosine")
+TTA_OPTIONS = (True, False, "flip")
 MIN_LEARNING_RATE = 1e-6
 
 
@@ -73,8 +74,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     patience : int, default=12
         Epochs without better validation accuracy before stopping (the best
         weights are restored).
-    tta : bool, default=True
-        Average predictions over the face, its mirror image and shifted crops.
+    tta : {True, False, "flip"}, default=True
+        Test-time augmentation: average the predictions over the face, its
+        mirror image and two crops shifted by 2 pixels diagonally (True, four
+        views), over the face and its mirror image only (``"flip"``, half
+        the cost), or predict on the face alone (False).
     engine : {"auto", "keras", "onnx", "onnx-int8"}, default="auto"
         What runs predictions: Keras, or onnxruntime on the float or the 8-bit
         ONNX copy of the network made by :meth:`compile_onnx`. ``"auto"`` takes
@@ -403,12 +407,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
         check_is_fitted(self, "model_")
+        if not any(self.tta is v or self.tta == v for v in TTA_OPTIONS):
+            raise ValueError(f"tta must be True, False or 'flip'; got {self.tta!r}.")
         images, features = self._predict_inputs(X)
         run, views_per_call = self._network()
         views = [images]
-        if self.tta:
+        if self.tta:  # True or "flip"
+            views.append(images[:, :, ::-1])
+        if self.tta is True or self.tta == 1:
             padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
-            views += [images[:, :, ::-1], padded[:, :48, :48], padded[:, 4:, 4:]]
+            views += [padded[:, :48, :48], padded[:, 4:, 4:]]
         n, out = len(images), []
         # All views of a chunk of faces go through the network in one call.
         chunk = max(1, views_per_call // len(views))
