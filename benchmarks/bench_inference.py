@@ -30,13 +30,13 @@ from hogfer._env import git_commit, library_versions, machine_info, machine_summ
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
 from hogfer.datasets import load_fer2013
+from hogfer.emotion import tta_label
 from hogfer.model_store import list_models, load_model
 
 #: The issue's targets for CPU inference (single face, and a batch).
 LATENCY_TARGET_MS = 5.0
 THROUGHPUT_TARGET = 1000.0
 DEEP = ("xception", "hybrid", "simple-cnn")
-TTA_LABELS = {False: "off", "flip": "flip", True: "4 views"}
 
 
 def measure(model, faces, labels, calls):
@@ -94,7 +94,7 @@ def main(argv=None):
                     [
                         name,
                         engine,
-                        TTA_LABELS[tta],
+                        tta_label(tta),
                         f"{result['latency_ms_median']:.2f}",
                         f"{result['latency_ms_p95']:.2f}",
                         f"{result['throughput_faces_per_s']:,.0f}",

@@ -19,7 +19,7 @@ import cv2
 from hogfer._env import git_commit, library_versions, machine_info, machine_summary, now_iso
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
-from hogfer.emotion import EmotionModel
+from hogfer.emotion import EmotionModel, tta_label
 from hogfer.live import FrameProcessor, run_live
 from hogfer.video import VideoFileSink, VideoSource
 
@@ -43,7 +43,10 @@ class ResizedSource:
 
 
 def _chosen(model):
-    return "" if model.face_ms is None else f" (the live app's choice: {model.face_ms:.2f} ms a face, timed at start)"
+    if model.face_ms is None:
+        return ""
+    tta = "" if model.tta is None else f", TTA {tta_label(model.tta)}"
+    return f" (the live app's choice: {model.face_ms:.2f} ms a face{tta}, timed at start)"
 
 
 def default_video():
@@ -97,7 +100,7 @@ def main(argv=None):
     with atomic_path(out / "live.md") as f:
         f.write_text(header + table + "\n")
     with atomic_path(out / "live.json") as f:
-        f.write_text(json.dumps({"date": now_iso(), "video": Path(args.video).name, "resolution": [640, 480], "model": model.name, "model_face_ms": model.face_ms,
+        f.write_text(json.dumps({"date": now_iso(), "video": Path(args.video).name, "resolution": [640, 480], "model": model.name, "model_face_ms": model.face_ms, "model_tta": model.tta,
                                  "machine": info, "libraries": library_versions(), "commit": git_commit(Path(__file__).parent), "runs": runs}, indent=2) + "\n")
     print(header + table)
 

@@ -379,9 +379,12 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, det
 
 
 def _live_summary(summary, model, blinks):
+    from .emotion import tta_label
+
     model_text = model.name if model else "none"
     if model is not None and model.face_ms is not None:
-        model_text += f" (timed here: {model.face_ms:.1f} ms a face)"
+        tta = "" if model.tta is None else f", TTA {tta_label(model.tta)}"
+        model_text += f" (timed here: {model.face_ms:.1f} ms a face{tta})"
     lines = [
         f"{summary['frames']} frames in {summary['seconds']:.1f} s ({summary['mean_fps']} fps), ended: {summary['ended']}; "
         f"emotion model: {model_text}",

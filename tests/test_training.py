@@ -156,6 +156,41 @@ def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_pat
     assert emotion.EmotionModel.load_for_video().name == "best-slow-here"
 
 
+def test_live_app_lightens_a_deep_models_tta_before_taking_a_weaker_model(tmp_path, monkeypatch):
+    import hogfer.emotion as emotion
+    import hogfer.model_store as model_store
+    from sklearn.base import BaseEstimator
+
+    class Deep(BaseEstimator):
+        def __init__(self, tta=True):
+            self.tta = tta
+
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
+    (tmp_path / "models").mkdir()
+    for name, val in (("deep", 0.99), ("weaker-fast", 0.90)):
+        meta = {"name": name, "file": f"{name}.skops", "sha256": "0", "size_bytes": 1, "classes": "fer7",
+                "metrics": {"validation": {"accuracy": val}}, "test_predict_seconds": 1.0}
+        (tmp_path / "models" / f"{name}.json").write_text(json.dumps(meta))
+    estimators = {"deep": Deep(), "weaker-fast": "no tta"}
+    monkeypatch.setattr(model_store, "load_model", lambda name, **kw: (estimators[name], {"name": name, "emotions": []}))
+    ms = {True: 12.0, "flip": 7.0, False: 4.5}  # the deep model's ms a face by TTA; the weaker one: 1 ms
+    timed = []
+
+    def fake_ms(model):
+        timed.append((model.name, model.tta))
+        return ms[model.tta] if model.tta is not None else 1.0
+
+    monkeypatch.setattr(emotion, "face_milliseconds", fake_ms)
+    model = emotion.EmotionModel.load_for_video()
+    assert (model.name, model.tta, model.face_ms) == ("deep", False, 4.5)
+    assert timed == [("deep", True), ("deep", "flip"), ("deep", False)]
+    # a model set to flip starts there; over budget even alone, the next model is tried
+    ms[False], estimators["deep"], timed[:] = 6.0, Deep(tta="flip"), []
+    assert emotion.EmotionModel.load_for_video().name == "weaker-fast"
+    assert timed == [("deep", "flip"), ("deep", False), ("weaker-fast", None)]
+
+
 def test_face_milliseconds_times_one_face_per_call():
     from sklearn.dummy import DummyClassifier
 
