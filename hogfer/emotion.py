@@ -89,9 +89,7 @@ def _lighter_tta(estimator):
     if "tta" not in params:
         return [None]
     steps = [True, "flip", False]
-    own = params["tta"]
-    start = next((i for i, step in enumerate(steps) if own is step or own == step), 0)
-    return steps[start:]
+    return steps[steps.index(params["tta"]) if params["tta"] in steps else 0 :]
 
 
 class EmotionModel:
@@ -131,9 +129,9 @@ class EmotionModel:
         views, then the face and its mirror image, then the face alone, see
         ``KerasFERClassifier``'s ``tta``) before the next model is tried: a
         lighter TTA costs less accuracy than a weaker model (compare the rows of
-        ``benchmarks/inference.md``). A rate recorded at
-        training filters the candidates first: models ``screen`` times slower
-        than the budget there are not loaded at all. When none is fast enough
+        ``benchmarks/inference.md``). A rate recorded at training filters the
+        candidates first: models ``screen`` times slower than the budget there
+        are not loaded at all. When none is fast enough
         here even so (a busy or slow machine), the app runs slower rather than
         dropping to a weaker model: it takes :func:`default_model_name` (with
         the lightest TTA it was timed with), with a warning.

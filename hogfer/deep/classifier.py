@@ -407,14 +407,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
         check_is_fitted(self, "model_")
-        if not any(self.tta is v or self.tta == v for v in TTA_OPTIONS):
+        if self.tta not in TTA_OPTIONS:
             raise ValueError(f"tta must be True, False or 'flip'; got {self.tta!r}.")
         images, features = self._predict_inputs(X)
         run, views_per_call = self._network()
         views = [images]
         if self.tta:  # True or "flip"
             views.append(images[:, :, ::-1])
-        if self.tta is True or self.tta == 1:
+        if self.tta and self.tta != "flip":
             padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
             views += [padded[:, :48, :48], padded[:, 4:, 4:]]
         n, out = len(images), []
