@@ -343,6 +343,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
 
     Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
     """
+    from . import deep  # noqa: F401  first: its TensorFlow flags count only if set before Keras loads
     import keras
 
     from .paths import cache_dir

@@ -211,3 +211,27 @@ def test_face_milliseconds_times_one_face_per_call():
 def test_models_command_lists_the_shipped_models():
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0 and "Model folders:" in result.output
+
+
+def test_deep_training_sets_tensorflow_flags_before_keras_loads():
+    # hogfer.deep turns oneDNN off unless the user says otherwise, and the model's JSON
+    # records the flag: both hold only if hogfer.deep runs before Keras (and TensorFlow) load.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import builtins, os, sys\n"
+        "orig = builtins.__import__\n"
+        "def hook(name, *args, **kwargs):\n"
+        "    if name == 'keras' and 'keras' not in sys.modules:\n"
+        "        print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'), flush=True)\n"
+        "        os._exit(0)\n"
+        "    return orig(name, *args, **kwargs)\n"
+        "builtins.__import__ = hook\n"
+        "from hogfer import training\n"
+        "training._train_deep('xception', None, None, n_jobs=1, random_state=0, balance='off')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "0", result.stderr[-2000:]
