@@ -83,13 +83,12 @@ def tta_label(tta):
     return "4 views" if tta else "off"
 
 
-def _lighter_tta(estimator):
-    """The TTA settings to time a model with, from its own down to none (``[None]``: it has no TTA)."""
-    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
-    if "tta" not in params:
+def _lighter_tta(tta):
+    """The TTA settings to time a model with, from its own ``tta`` down to none (``[None]``: it has no TTA)."""
+    if tta is None:
         return [None]
     steps = [True, "flip", False]
-    return steps[steps.index(params["tta"]) if params["tta"] in steps else 0 :]
+    return steps[steps.index(tta) if tta in steps else 0 :]
 
 
 class EmotionModel:
@@ -131,10 +130,10 @@ class EmotionModel:
         lighter TTA costs less accuracy than a weaker model (compare the rows of
         ``benchmarks/inference.md``). A rate recorded at training filters the
         candidates first: models ``screen`` times slower than the budget there
-        are not loaded at all. When none is fast enough
-        here even so (a busy or slow machine), the app runs slower rather than
-        dropping to a weaker model: it takes :func:`default_model_name` (with
-        the lightest TTA it was timed with), with a warning.
+        are not loaded at all. When none is fast enough here even so (a busy or
+        slow machine), the app runs slower rather than dropping to a weaker
+        model: it takes :func:`default_model_name` (with the lightest TTA it
+        was timed with), with a warning.
         PrivateTest's accuracy plays no part in the choice.
         """
         from .model_store import load_model
@@ -149,7 +148,7 @@ class EmotionModel:
             except ArtifactError as exc:
                 logger.warning("%s: not loaded (%s)", name, exc)
                 continue
-            for tta in _lighter_tta(model.estimator):
+            for tta in _lighter_tta(model.tta):
                 if tta is not None:
                     model.estimator.set_params(tta=tta)
                 model.face_ms = face_milliseconds(model)
