@@ -121,31 +121,56 @@ jobs_option = click.option(
     metavar="MODEL",
     help="Deep pipelines: start from a trained model's weights (name or path), layer by layer where names and shapes match.",
 )
+@click.option(
+    "--distill-from",
+    multiple=True,
+    metavar="MODEL",
+    help="Deep pipelines: also learn the mean predicted probabilities of this trained model (name or path) "
+    "on the training faces (knowledge distillation); repeat for several teachers.",
+)
+@click.option(
+    "--distill-weight",
+    type=click.FloatRange(min=0, max=1),
+    default=None,
+    help="Deep pipelines: share of the teachers' probabilities in the training targets (default 0.5).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, init_from, quiet):
+def train(
+    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, init_from, distill_from,
+    distill_weight, quiet,
+):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
     NAME is one of the pipelines listed by `hogfer pipelines`.
     """
     from ._progress import show_progress
     from .datasets import load_fer2013
-    from .model_store import save_model
+    from .model_store import find_model, save_model
     from .paths import cache_dir
     from .pipelines import get_spec
     from .training import train_pipeline
 
     spec = get_spec(name)  # unknown names fail before the data loads
-    given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "init_from": init_from}
+    given = {
+        "epochs": epochs,
+        "learning_rate": learning_rate,
+        "lr_schedule": lr_schedule,
+        "init_from": init_from,
+        "distill_from": list(distill_from) or None,
+        "distill_weight": distill_weight,
+    }
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     if deep_params and getattr(spec, "KIND", "classical") != "deep":
         options = ", ".join("--" + k.replace("_", "-") for k in deep_params)
         raise HogferError(f"{options}: for deep pipelines only; {name} is classical.")
     if init_from and not init_from.endswith(".keras"):
-        from .model_store import find_model
-
         find_model(init_from)  # a missing source fails before the data loads
     elif init_from and not os.path.isfile(init_from):
         raise HogferError(f"--init-from: no such file {init_from}.")
+    if distill_weight is not None and not distill_from:
+        raise HogferError("--distill-weight: give the teachers with --distill-from.")
+    for teacher in distill_from:
+        find_model(teacher)  # a missing teacher fails before the data loads
     dataset = load_fer2013(data_path, classes=classes)
     with show_progress(not quiet):
         estimator, metadata = train_pipeline(

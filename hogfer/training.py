@@ -354,7 +354,13 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         params["class_weight"] = "balanced"
     # A checkpoint resumes only the run it was written by: same pipeline, data, seed and
     # settings, and the same model to start from (a name may point to a newer one).
-    keyed = {**params, "init_from_sha256": _source_sha256(params.get("init_from"))}
+    teachers = params.get("distill_from") or []
+    teachers = [teachers] if isinstance(teachers, str) else teachers
+    keyed = {
+        **params,
+        "init_from_sha256": _source_sha256(params.get("init_from")),
+        "distill_from_sha256": [_source_sha256(t) for t in teachers],
+    }
     settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     params.setdefault(
         "checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}"))
@@ -381,6 +387,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "epochs_run": len(history.get("loss", [])),
         "resumed_at_epoch": getattr(model, "resumed_at_epoch_", 0),
         "initialized_from": getattr(model, "initialized_from_", None),
+        "distilled_from": getattr(model, "distilled_from_", None),
         "epoch_seconds_total": round(float(sum(history.get("seconds", []))), 1),
         "best_epoch": best_epoch,
         "history": history,

@@ -131,6 +131,36 @@ def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
         KerasFERClassifier("simple-cnn", epochs=1, init_from=str(tmp_path / "source.keras")).fit(images[:64], labels[:64])
 
 
+def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path, monkeypatch):
+    from hogfer.model_store import save_model
+
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    teacher = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params=small).fit(images[:96], labels[:96])
+    save_model(teacher, {"emotions": ["a"] * 7, "classes": "fer7", "kind": "deep", "epochs_run": 1}, tmp_path, "teacher")
+    seen = []
+    fit = keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit", lambda self, x, y, **kw: seen.append(np.array(y)) or fit(self, x, y, **kw))
+    student = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params=small, distill_weight=0.25,
+                                 distill_from=[str(tmp_path / "teacher.json")], checkpoint_dir=str(tmp_path / "ckpt"))
+    student.fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
+    onehot = np.eye(len(student.classes_))[np.searchsorted(student.classes_, labels[:96])]
+    np.testing.assert_allclose(seen[-1], 0.75 * onehot + 0.25 * teacher.predict_proba(images[:96]), atol=1e-5)
+    (record,) = student.distilled_from_
+    assert record["source_metadata"]["epochs_run"] == 1
+    assert record["training_accuracy"] == pytest.approx(np.mean(teacher.predict(images[:96]) == labels[:96]), abs=1e-4)
+    # a resumed run reuses the stored probabilities instead of predicting again
+    monkeypatch.setattr("hogfer.model_store.load_model", lambda *a, **k: pytest.fail("teacher loaded again"))
+    student.set_params(epochs=2).fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
+    np.testing.assert_allclose(seen[-1], seen[0], atol=1e-6)
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="distill_weight"):
+        KerasFERClassifier("xception", distill_weight=1.5).fit(images[:64], labels[:64])
+    with pytest.raises(ValueError, match="does not predict the classes"):
+        KerasFERClassifier("xception", epochs=1, model_params=small, distill_from=str(tmp_path / "teacher.json")).fit(
+            images[:96], np.where(labels[:96] == 3, 9, labels[:96]))
+
+
 def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     from hogfer.deep.classifier import _lineage_metadata
     from hogfer.training import _source_sha256
@@ -192,6 +222,12 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
     assert result.exit_code == 1 and "no-such-model" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["train", "hybrid", "--data", str(small_csv), "--init-from", str(tmp_path / "gone.keras")])
     assert result.exit_code == 1 and "no such file" in result.output
+    result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--distill-from", "no-such-teacher"])
+    assert result.exit_code == 1 and "no-such-teacher" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--distill-weight", "0.3"])
+    assert result.exit_code == 1 and "--distill-from" in result.output
+    result = runner.invoke(cli, ["train", "svm-hog", "--data", str(small_csv), "--distill-from", "xception"])
+    assert result.exit_code == 1 and "deep pipelines only" in result.output
 
 
 def test_deep_model_through_the_model_store(faces, tmp_path):
@@ -327,12 +363,13 @@ def test_models_saved_before_the_newer_parameters_still_load(tiny_network):
     from sklearn.base import clone
 
     state = pickle.loads(tiny_network[1]).__getstate__()
-    for parameter in ("init_from", "lr_schedule", "engine"):
+    for parameter in ("init_from", "lr_schedule", "engine", "distill_from", "distill_weight"):
         del state[parameter]
     old = KerasFERClassifier.__new__(KerasFERClassifier)
     old.__setstate__(state)
     params = old.get_params()
     assert params["init_from"] is None and params["lr_schedule"] == "plateau" and params["engine"] == "auto"
+    assert params["distill_from"] is None and params["distill_weight"] == 0.5
     assert clone(old).get_params() == params
 
 

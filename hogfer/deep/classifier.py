@@ -96,6 +96,17 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         trunk from a trained xception); the others start afresh. Ignored when
         resuming from a checkpoint. The source must not have been trained on
         the data you score on.
+    distill_from : str or list of str, default=None
+        Knowledge distillation (Hinton et al., 2015): train towards a mix of
+        the labels and the mean predicted probabilities of these trained
+        hogfer models (names, or paths of files you trust) on the training
+        faces, each predicting as it is configured (its TTA included). The
+        teachers must not have been trained on the data you validate or score
+        on. Their probabilities are computed once per fit (kept in the
+        checkpoint to resume).
+    distill_weight : float, default=0.5
+        Share of the teachers' probabilities in the training targets (0: the
+        labels alone, 1: the teachers alone). Used with ``distill_from``.
     n_jobs : int, default=None
         Jobs for the hybrid's feature extraction, in ``fit`` and, as set at
         the time, in ``predict``/``predict_proba`` (``-1``: every core).
@@ -116,6 +127,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     initialized_from_ : dict or None
         With ``init_from``: the source, the names of the layers it initialised,
         and the source model's own metadata where it has one.
+    distilled_from_ : list of dict or None
+        With ``distill_from``: each teacher, its metadata where it has one, and
+        its accuracy on the training faces.
     features_ : Pipeline or None
         The hybrid's fitted feature pipeline.
     onnx_model_ : bytes or None
@@ -146,6 +160,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         checkpoint_dir=None,
         model_params=None,
         init_from=None,
+        distill_from=None,
+        distill_weight=0.5,
         n_jobs=None,
         random_state=0,
         verbose=0,
@@ -165,6 +181,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.model_params = model_params
         self.init_from = init_from
+        self.distill_from = distill_from
+        self.distill_weight = distill_weight
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -199,6 +217,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {self.architecture!r}.")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {self.lr_schedule!r}.")
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise ValueError(f"distill_weight must be between 0 and 1; got {self.distill_weight!r}.")
         images = as_image_stack(X)
         if images.shape[1:] != (48, 48):
             raise ValueError(f"KerasFERClassifier takes 48x48 faces; got {images.shape[1]}x{images.shape[2]}.")
@@ -226,6 +246,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         x_train, x_val = self._inputs(images, train_features), self._inputs(val_images, val_features)
 
         checkpoint = Path(self.checkpoint_dir) if self.checkpoint_dir else None
+        targets = onehot[y_idx]
+        self.distilled_from_ = None
+        if self.distill_from:
+            teacher_proba, self.distilled_from_ = _teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
+            targets = (1.0 - self.distill_weight) * targets + self.distill_weight * teacher_proba
         initial_epoch, history = 0, {}
         self.initialized_from_ = None
         if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
@@ -263,7 +288,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         ]
         model.fit(
             x_train,
-            onehot[y_idx],
+            targets,
             validation_data=(x_val, onehot[val_idx]),
             epochs=self.epochs,
             initial_epoch=initial_epoch,
@@ -444,6 +469,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("engine", "auto")  # models saved before the engine parameter
         state.setdefault("lr_schedule", "plateau")  # ... before the schedule and init_from parameters
         state.setdefault("init_from", None)
+        state.setdefault("distill_from", None)  # ... before distillation
+        state.setdefault("distill_weight", 0.5)
         if "model_" in state:  # models saved before the 8-bit copy
             state.setdefault("onnx_int8_model_", None)
             state.setdefault("onnx_int8_agreement_", None)
@@ -488,6 +515,44 @@ def _initialize_from(model, init_from):
     if not copied:
         raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
     return {"source": str(init_from), "layers": copied, "source_metadata": _lineage_metadata(metadata)}
+
+
+def _teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None):
+    """Mean predicted probabilities of the ``distill_from`` models on ``images``, and what to record of them.
+
+    With a ``checkpoint`` folder, they are kept there (``teachers.npz``) and
+    reused by a resumed run.
+    """
+    from ..model_store import load_model
+
+    names = [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
+    cached = checkpoint / "teachers.npz" if checkpoint else None
+    if cached is not None and cached.exists():
+        with np.load(cached, allow_pickle=False) as stored:
+            if stored["proba"].shape == (len(images), len(classes)):
+                logger.info("teacher probabilities from %s", cached)
+                return stored["proba"], json.loads(str(stored["record"]))
+    probas, record = [], []
+    for name in names:
+        teacher, metadata = load_model(name, allow_external=True)
+        teacher_classes = getattr(teacher, "classes_", None)
+        if teacher_classes is None or not np.array_equal(np.asarray(teacher_classes), classes):
+            raise ValueError(f"distill_from: {name} does not predict the classes {list(classes)}.")
+        proba = np.asarray(teacher.predict_proba(images), dtype="float32")
+        probas.append(proba)
+        record.append({
+            "source": str(name),
+            "source_metadata": _lineage_metadata(metadata),
+            "training_accuracy": round(float(np.mean(proba.argmax(axis=1) == y_idx)), 4),
+        })
+        logger.info("teacher %s: %.1f%% on the training faces", name, 100 * record[-1]["training_accuracy"])
+    proba = np.mean(probas, axis=0)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name("teachers.tmp.npz")
+        np.savez(partial, proba=proba, record=json.dumps(record))
+        os.replace(partial, cached)
+    return proba, record
 
 
 def _lineage_metadata(metadata):
