@@ -141,8 +141,9 @@ def _training_runs(meta):
 
     Its own run counts at least the sum of its epochs' times (a resumed run's wall
     time covers only its last part); then every run it started from
-    (``initialized_from``), by content hash, so that models sharing an ancestor
-    count it once; training before the recorded runs is one entry per source.
+    (``initialized_from``) and of every teacher it was distilled from
+    (``distilled_from``) with theirs, by content hash, so that models sharing an
+    ancestor count it once; training before the recorded runs is one entry per source.
     """
     seconds = meta.get("train_seconds")
     epoch_seconds = (meta.get("history") or {}).get("seconds") if meta.get("kind") == "deep" else None
@@ -151,12 +152,13 @@ def _training_runs(meta):
     if seconds is None:
         return None
     runs = {meta.get("sha256") or id(meta): float(seconds)}
-    source = _source_metadata(meta)
-    recorded = {run["sha256"]: float(run.get("epoch_seconds_total") or 0) for run in source.get("lineage", []) if run.get("sha256")}
-    runs.update(recorded)
-    before = float(source.get("lineage_epoch_seconds", source.get("epoch_seconds_total")) or 0) - sum(recorded.values())
-    if before > 0:
-        runs[("before", source.get("sha256"))] = before
+    teachers = [t.get("source_metadata") or {} for t in meta.get("distilled_from") or []]
+    for source in (_source_metadata(meta), *teachers):
+        recorded = {run["sha256"]: float(run.get("epoch_seconds_total") or 0) for run in source.get("lineage", []) if run.get("sha256")}
+        runs.update(recorded)
+        before = float(source.get("lineage_epoch_seconds", source.get("epoch_seconds_total")) or 0) - sum(recorded.values())
+        if before > 0:
+            runs[("before", source.get("sha256"))] = before
     return runs
 
 
@@ -176,6 +178,9 @@ def _deep_note(meta, engine):
         name = source.get("name") or meta["initialized_from"]["source"]
         before = source.get("lineage_epochs", source.get("epochs_run"))
         note += f", started from {name}" + (f" ({before} epochs before this run, counted in train s)" if before else "")
+    if meta.get("distilled_from"):
+        names = [(t.get("source_metadata") or {}).get("name") or t["source"] for t in meta["distilled_from"]]
+        note += f", distilled from {', '.join(names)} (their training counted in train s)"
     return note + f"; predicts with {engine}"
 
 

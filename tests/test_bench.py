@@ -135,6 +135,9 @@ def test_a_started_from_model_counts_its_source_training():
         "lineage_epochs": 37, "lineage_epoch_seconds": 1700.0}}}
     assert _train_seconds(chained) == 1810.0
     assert "started from xception (37 epochs before this run" in _deep_note(chained, "keras")
+    taught = {**own, "distilled_from": [{"source": "xception", "source_metadata": {"name": "xception"}},
+                                        {"source": "/p/hybrid.json", "source_metadata": None}]}
+    assert "distilled from xception, /p/hybrid.json (their training counted in train s)" in _deep_note(taught, "keras")
 
 
 def test_models_sharing_an_ancestor_count_it_once():
@@ -153,3 +156,13 @@ def test_models_sharing_an_ancestor_count_it_once():
     union = {**_training_runs(xception), **_training_runs(hybrid)}
     assert sum(union.values()) == 100.0 + 200.0 + 500.0 + 300.0 + 1000.0
     assert _training_runs({"kind": "deep"}) is None
+    # A distilled model counts its teachers' training too, a run they share with its source once.
+    def as_teacher(model):
+        source = model["initialized_from"]["source_metadata"]
+        own = {"sha256": model["sha256"], "epoch_seconds_total": model["train_seconds"]}
+        return {"source": model["sha256"], "source_metadata": {
+            **own, "lineage_epoch_seconds": own["epoch_seconds_total"] + source["lineage_epoch_seconds"],
+            "lineage": [own, *source["lineage"]]}}
+
+    distilled = {**started_from("d", 50.0, "x", 100.0), "distilled_from": [as_teacher(xception), as_teacher(hybrid)]}
+    assert _train_seconds(distilled) == 50.0 + 100.0 + 500.0 + 200.0 + 300.0 + 1000.0
