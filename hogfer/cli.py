@@ -145,7 +145,7 @@ def train(
     """
     from ._progress import show_progress
     from .datasets import load_fer2013
-    from .model_store import find_model, save_model
+    from .model_store import find_model, read_metadata, save_model
     from .paths import cache_dir
     from .pipelines import get_spec
     from .training import train_pipeline
@@ -169,8 +169,10 @@ def train(
         raise HogferError(f"--init-from: no such file {init_from}.")
     if distill_weight is not None and not distill_from:
         raise HogferError("--distill-weight: give the teachers with --distill-from.")
-    for teacher in distill_from:
-        find_model(teacher)  # a missing teacher fails before the data loads
+    for teacher in distill_from:  # a missing or unfit teacher fails before the data loads
+        taught = read_metadata(find_model(teacher)[0]).get("classes")
+        if taught != classes:
+            raise HogferError(f"--distill-from: {teacher} predicts the {taught} classes, not {classes}.")
     dataset = load_fer2013(data_path, classes=classes)
     with show_progress(not quiet):
         estimator, metadata = train_pipeline(

@@ -228,6 +228,10 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
     assert result.exit_code == 1 and "--distill-from" in result.output
     result = runner.invoke(cli, ["train", "svm-hog", "--data", str(small_csv), "--distill-from", "xception"])
     assert result.exit_code == 1 and "deep pipelines only" in result.output
+    other = tmp_path / "fer6.json"
+    other.write_text('{"name": "fer6", "file": "fer6.skops", "sha256": "0", "size_bytes": 1, "classes": "fer6-drop"}')
+    result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--distill-from", str(other)])
+    assert result.exit_code == 1 and "fer6-drop classes, not fer7" in result.output and "Traceback" not in result.output
 
 
 def test_deep_model_through_the_model_store(faces, tmp_path):

@@ -535,6 +535,8 @@ def _teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None
     probas, record = [], []
     for name in names:
         teacher, metadata = load_model(name, allow_external=True)
+        if not hasattr(teacher, "predict_proba"):
+            raise ValueError(f"distill_from: {name} does not predict probabilities.")
         teacher_classes = getattr(teacher, "classes_", None)
         if teacher_classes is None or not np.array_equal(np.asarray(teacher_classes), classes):
             raise ValueError(f"distill_from: {name} does not predict the classes {list(classes)}.")
