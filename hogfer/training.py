@@ -343,7 +343,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
 
     Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
     """
-    from . import deep  # noqa: F401  first: its TensorFlow flags count only if set before Keras loads
+    from . import deep  # first: its TensorFlow flags count only if set before Keras loads
     import keras
 
     from .paths import cache_dir
@@ -354,12 +354,10 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         params["class_weight"] = "balanced"
     # A checkpoint resumes only the run it was written by: same pipeline, data, seed and
     # settings, and the same model to start from (a name may point to a newer one).
-    teachers = params.get("distill_from") or []
-    teachers = [teachers] if isinstance(teachers, str) else teachers
     keyed = {
         **params,
         "init_from_sha256": _source_sha256(params.get("init_from")),
-        "distill_from_sha256": [_source_sha256(t) for t in teachers],
+        "distill_from_sha256": [_source_sha256(t) for t in deep.classifier.teacher_names(params.get("distill_from"))],
     }
     settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     params.setdefault(

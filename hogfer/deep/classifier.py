@@ -518,6 +518,13 @@ def _initialize_from(model, init_from):
     return {"source": str(init_from), "layers": copied, "source_metadata": _lineage_metadata(metadata)}
 
 
+def teacher_names(distill_from):
+    """``distill_from`` as a list of teachers (one name or path, several, or None)."""
+    if not distill_from:
+        return []
+    return [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
+
+
 def _teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None):
     """Mean predicted probabilities of the ``distill_from`` models on ``images``, and what to record of them.
 
@@ -526,7 +533,7 @@ def _teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None
     """
     from ..model_store import load_model
 
-    names = [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
+    names = teacher_names(distill_from)
     cached = checkpoint / "teachers.npz" if checkpoint else None
     if cached is not None and cached.exists():
         with np.load(cached, allow_pickle=False) as stored:
