@@ -101,6 +101,22 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
     assert resumed == {k: c * 3 // 2 for k, c in counters.items()}
 
 
+def test_hybrid_features_fast_path_is_the_pipelines_transform(faces):
+    from hogfer.deep.classifier import _feature_pipeline, _transform_features
+
+    images = faces[0][:40]
+    pipeline = _feature_pipeline().fit(images)
+    for batch in (images[:1], images):  # one live face, and a batch
+        np.testing.assert_array_equal(_transform_features(pipeline, batch), pipeline.transform(batch))
+    # a pipeline it does not know goes through its own transform: weights, pandas output
+    pipeline[0].set_params(transformer_weights={"hog": 2.0, "landmarks": 1.0})
+    np.testing.assert_array_equal(_transform_features(pipeline, images), pipeline.transform(images))
+    pipeline[0].set_params(transformer_weights=None)
+    pytest.importorskip("pandas")
+    as_frame = _feature_pipeline().set_output(transform="pandas").fit(images)
+    assert hasattr(_transform_features(as_frame, images), "columns")
+
+
 def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
     from hogfer.model_store import save_model
 

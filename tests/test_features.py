@@ -48,6 +48,22 @@ def test_hog_function_rejects_bad_input():
         hog_features(np.zeros((2, 48, 48)), pixels_per_cell=(0, 8))
 
 
+def test_integer_images_skip_no_check_that_applies_to_them():
+    from hogfer.features._validation import as_image_stack
+
+    flat = np.arange(2 * 2304).reshape(2, 2304) % 256
+    for X in (flat, flat.astype(np.uint8), flat.reshape(2, 48, 48)):
+        got = as_image_stack(X, image_shape=(48, 48))
+        assert got.shape == (2, 48, 48) and got.dtype == X.dtype
+        np.testing.assert_array_equal(got, as_image_stack(X.astype(np.float64), image_shape=(48, 48)))
+    with pytest.raises(ValueError, match="0 sample"):
+        as_image_stack(np.zeros((0, 48, 48), np.uint8))
+    with pytest.raises(ValueError, match="expecting 2304 features"):
+        as_image_stack(np.zeros((2, 5), np.uint8), image_shape=(48, 48))
+    with pytest.raises(ValueError, match="NaN"):
+        as_image_stack(np.full((2, 48, 48), np.nan))
+
+
 def test_sliding_window_hog_is_skimage_hog_of_each_window(faces):
     images = faces[0][:10]
     est = SlidingWindowHOG(window_size=(24, 20), window_step=(12, 14), orientations=8).fit(images)

@@ -33,15 +33,17 @@ def as_image_stack(X, *, image_shape=None, name="X", estimator="this transformer
             f"{name} must be images of shape (n_samples, height, width) or flat rows of shape "
             f"(n_samples, height*width), e.g. (n, 48, 48) or (n, 2304); got shape {X.shape}."
         )
-    # scikit-learn's own checks (and messages) for sparse, complex, object, NaN/inf and empty input
     shape = X.shape
-    flat = check_array(
-        X.reshape(shape[0], shape[1] * shape[2]) if X.ndim == 3 else X,
-        accept_sparse=False,
-        dtype="numeric",
-        input_name=name,
-    )
-    X = flat.reshape(shape)
+    if not (type(X) is np.ndarray and X.dtype.kind in "ui" and X.size):
+        # scikit-learn's own checks (and messages) for sparse, complex, object, NaN/inf and empty
+        # input; a non-empty integer ndarray (a live face) has none of those, and skips their cost
+        flat = check_array(
+            X.reshape(shape[0], shape[1] * shape[2]) if X.ndim == 3 else X,
+            accept_sparse=False,
+            dtype="numeric",
+            input_name=name,
+        )
+        X = flat.reshape(shape)
     if X.ndim == 2:
         d = X.shape[1]
         if image_shape is not None and d == image_shape[0] * image_shape[1]:
