@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from .exceptions import ArtifactError
+from .tta import n_views, tta_label
 
 __all__ = ["EmotionModel", "default_model_name", "face_milliseconds", "tta_label", "MIN_FACES_PER_S"]
 
@@ -76,19 +77,11 @@ def face_milliseconds(model, *, n_calls=15, n_warmup=3, random_state=0):
     return 1000.0 * float(np.median(times))
 
 
-def tta_label(tta):
-    """How a deep model's ``tta`` setting reads in tables and summaries."""
-    if isinstance(tta, str):
-        return tta
-    return "4 views" if tta else "off"
-
-
 def _lighter_tta(tta):
     """The TTA settings to time a model with, from its own ``tta`` down to none (``[None]``: it has no TTA)."""
     if tta is None:
         return [None]
-    steps = [True, "flip", False]
-    return steps[steps.index(tta) if tta in steps else 0 :]
+    return [tta] + [lighter for lighter in ("zoom", "flip", False) if n_views(lighter) < n_views(tta)]
 
 
 class EmotionModel:
@@ -124,9 +117,9 @@ class EmotionModel:
         Models are tried from the best validation accuracy down; each is loaded
         and timed with :func:`face_milliseconds`, and the first within
         ``1000 / min_faces_per_s`` ms a face is returned. A deep model over
-        budget with its test-time augmentation is timed again with less (four
-        views, then the face and its mirror image, then the face alone, see
-        ``KerasFERClassifier``'s ``tta``) before the next model is tried: a
+        budget with its test-time augmentation is timed again with less (the
+        four views of ``"zoom"``, then the face and its mirror image, then the
+        face alone, see :mod:`hogfer.tta`) before the next model is tried: a
         lighter TTA costs less accuracy than a weaker model (compare the rows of
         ``benchmarks/inference.md``). A rate recorded at training filters the
         candidates first: models ``screen`` times slower than the budget there
@@ -165,7 +158,7 @@ class EmotionModel:
 
     @property
     def tta(self):
-        """The test-time augmentation the model predicts with (``True``, ``"flip"``, ``False``), or None."""
+        """The test-time augmentation the model predicts with (see :mod:`hogfer.tta`), or None."""
         params = self.estimator.get_params() if hasattr(self.estimator, "get_params") else {}
         return params.get("tta")
 

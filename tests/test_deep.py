@@ -413,8 +413,25 @@ def test_tta_options_average_their_views(faces):
     np.testing.assert_allclose(clf.set_params(tta="flip").predict_proba(images), (plain + mirrored) / 2, atol=1e-5)
     padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
     shifted = [clf.set_params(tta=False).predict_proba(v) for v in (padded[:, :48, :48], padded[:, 4:, 4:])]
-    four = clf.set_params(tta=True).predict_proba(images)
+    four = clf.set_params(tta="shifts").predict_proba(images)
     np.testing.assert_allclose(four, (plain + mirrored + shifted[0] + shifted[1]) / 4, atol=1e-5)
+    # zoom and rotations: OpenCV's warp of each face, the face and its mirror image each
+    import cv2
+
+    def warped(angle, scale):
+        m = cv2.getRotationMatrix2D((23.5, 23.5), angle, scale)
+        return np.stack([cv2.warpAffine(f.astype(np.float32), m, (48, 48), borderMode=cv2.BORDER_REPLICATE) for f in images])
+
+    def both(v):
+        return clf.set_params(tta=False).predict_proba(v) + clf.predict_proba(v[:, :, ::-1])
+
+    zoomed, turned = both(warped(0, 1.1)), both(warped(5, 1.0)) + both(warped(-5, 1.0))
+    np.testing.assert_allclose(clf.set_params(tta="zoom").predict_proba(images), (plain + mirrored + zoomed) / 4, atol=1e-4)
+    eight = (plain + mirrored + zoomed + turned) / 8
+    np.testing.assert_allclose(clf.set_params(tta="affine").predict_proba(images), eight, atol=1e-4)
+    np.testing.assert_allclose(clf.set_params(tta=True).predict_proba(images), eight, atol=1e-4)
+    # one face at a time: the same views
+    np.testing.assert_allclose(clf.predict_proba(images[3:4]), eight[3:4], atol=1e-4)
     with pytest.raises(ValueError, match="tta must be"):
         clf.set_params(tta="crops").predict(images)
 

@@ -174,7 +174,7 @@ def test_live_app_lightens_a_deep_models_tta_before_taking_a_weaker_model(tmp_pa
         (tmp_path / "models" / f"{name}.json").write_text(json.dumps(meta))
     estimators = {"deep": Deep(), "weaker-fast": "no tta"}
     monkeypatch.setattr(model_store, "load_model", lambda name, **kw: (estimators[name], {"name": name, "emotions": []}))
-    ms = {True: 12.0, "flip": 7.0, False: 4.5}  # the deep model's ms a face by TTA; the weaker one: 1 ms
+    ms = {True: 12.0, "zoom": 8.0, "flip": 7.0, False: 4.5}  # the deep model's ms a face by TTA; the weaker one: 1 ms
     timed = []
 
     def fake_ms(model):
@@ -184,7 +184,7 @@ def test_live_app_lightens_a_deep_models_tta_before_taking_a_weaker_model(tmp_pa
     monkeypatch.setattr(emotion, "face_milliseconds", fake_ms)
     model = emotion.EmotionModel.load_for_video()
     assert (model.name, model.tta, model.face_ms) == ("deep", False, 4.5)
-    assert timed == [("deep", True), ("deep", "flip"), ("deep", False)]
+    assert timed == [("deep", True), ("deep", "zoom"), ("deep", "flip"), ("deep", False)]
     # a model set to flip starts there; over budget even alone, the next model is tried
     ms[False], estimators["deep"], timed[:] = 6.0, Deep(tta="flip"), []
     assert emotion.EmotionModel.load_for_video().name == "weaker-fast"

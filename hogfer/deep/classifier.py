@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._progress import progress_bar
 from ..features._validation import as_image_stack
+from ..tta import n_views, tta_views
 from ._serialization import pack_network, unpack_network
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
@@ -34,7 +35,6 @@ __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
 LR_SCHEDULES = ("plateau", "cosine")
-TTA_OPTIONS = (True, False, "flip")
 MIN_LEARNING_RATE = 1e-6
 
 
@@ -109,11 +109,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     patience : int, default=12
         Epochs without better validation accuracy before stopping (the best
         weights are restored).
-    tta : {True, False, "flip"}, default=True
-        Test-time augmentation: average the predictions over the face, its
-        mirror image and two crops shifted by 2 pixels diagonally (True, four
-        views), over the face and its mirror image only (``"flip"``, half
-        the cost), or predict on the face alone (False).
+    tta : {True, False, "flip", "shifts", "zoom", "affine"}, default=True
+        Test-time augmentation: average the predictions over several views of
+        each face (:mod:`hogfer.tta`): ``True`` is the recommended set,
+        ``"affine"`` (the face and its mirror image, as they are, zoomed in by
+        10% and rotated by 5 degrees either way: eight views); ``"zoom"`` (four
+        views), ``"shifts"`` (the face, its mirror image and two crops shifted
+        by 2 pixels) and ``"flip"`` (two) cost less; False predicts on the
+        face alone.
     engine : {"auto", "keras", "onnx", "onnx-int8"}, default="auto"
         What runs predictions: Keras, or onnxruntime on the float or the 8-bit
         ONNX copy of the network made by :meth:`compile_onnx`. ``"auto"`` takes
@@ -467,25 +470,19 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
         check_is_fitted(self, "model_")
-        if self.tta not in TTA_OPTIONS:
-            raise ValueError(f"tta must be True, False or 'flip'; got {self.tta!r}.")
+        k = n_views(self.tta)  # an unknown set raises here, before any work
         images, features = self._predict_inputs(X)
         run, views_per_call = self._network()
-        views = [images]
-        if self.tta:  # True or "flip"
-            views.append(images[:, :, ::-1])
-        if self.tta and self.tta != "flip":
-            padded = np.pad(images, ((0, 0), (2, 2), (2, 2)), mode="edge")
-            views += [padded[:, :48, :48], padded[:, 4:, 4:]]
         n, out = len(images), []
-        # All views of a chunk of faces go through the network in one call.
-        chunk = max(1, views_per_call // len(views))
+        # All views of a chunk of faces go through the network in one call; the views
+        # are made chunk by chunk, so a large X does not take k copies of itself.
+        chunk = max(1, views_per_call // k)
         for start in range(0, n, chunk):
             part = slice(start, start + chunk)
-            stacked = np.concatenate([v[part] for v in views])
-            feats = None if features is None else np.concatenate([features[part]] * len(views))
+            stacked = np.concatenate(tta_views(images[part], self.tta))
+            feats = None if features is None else np.concatenate([features[part]] * k)
             probs = np.asarray(run(self._inputs(stacked, feats)))
-            out.append(probs.reshape(len(views), -1, probs.shape[-1]).mean(axis=0))
+            out.append(probs.reshape(k, -1, probs.shape[-1]).mean(axis=0))
         return np.concatenate(out) if out else np.zeros((0, len(self.classes_)), dtype="float32")
 
     def predict(self, X):
