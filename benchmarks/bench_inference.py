@@ -5,8 +5,8 @@ Run: ``python benchmarks/bench_inference.py [--models xception hybrid] [--data P
 Each trained deep model predicts PublicTest faces (the validation split; speed
 does not depend on which faces) under each engine it has (Keras, and
 onnxruntime on the float and the 8-bit ONNX copies where the model carries
-them, see ``hogfer onnx``), without and with test-time augmentation (the four
-views; on the fastest engine also the face and its mirror image only):
+them, see ``hogfer onnx``), without and with test-time augmentation (the
+default set; on the fastest engine every set of :mod:`hogfer.tta`):
 
 - latency: ``predict_proba`` of one face at a time (what the live app does),
   median and 95th percentile over ``--calls`` calls after a warm-up;
@@ -85,8 +85,9 @@ def main(argv=None):
             if getattr(model, copy, None) is not None
         ]
         for engine in engines:
-            # the flip-only TTA on the fastest engine only (what "auto" picks), to keep the run short
-            for tta in (False, "flip", True) if engine == engines[-1] else (False, True):
+            # every TTA set on the fastest engine (what "auto" picks), the face alone and the
+            # default set on the others, to keep the run short
+            for tta in (False, "flip", "shifts", "zoom", True) if engine == engines[-1] else (False, True):
                 model.set_params(engine=engine, tta=tta, n_jobs=args.jobs)
                 result = measure(model, val.images, val.labels, args.calls)
                 runs.append({"model": name, "engine": engine, "tta": tta, **result})

@@ -329,6 +329,31 @@ def onnx_command(model_name, data_path, out, int8, keep_float):
     click.echo(f"{metadata['name']}: {_onnx_summary(metadata['onnx'])}; wrote {out}/{metadata['name']}.skops and .json")
 
 
+@cli.command("rescore")
+@click.argument("model_name", metavar="MODEL")
+@data_option
+def rescore_command(model_name, data_path):
+    """Score MODEL (name or file) again as it predicts now, and rewrite its JSON in place.
+
+    For a model whose predictions changed without new weights (a deep model's
+    test-time augmentation, its engine): validation and PrivateTest scores are
+    measured again on the data file it was trained on; the old ones stay in the
+    JSON under metrics_before_rescore. The model file is not touched.
+    """
+    from .datasets import load_fer2013
+    from .training import rescore_model
+
+    metadata = rescore_model(model_name, load_fer2013(data_path), allow_external=True)
+    before = metadata["metrics_before_rescore"][-1]["metrics"]
+
+    def change(split, label):
+        now, was = ((m.get(split) or {}).get("accuracy") for m in (metadata["metrics"], before))
+        return f"{label} {now:.2%} (was {was:.2%})" if now is not None and was is not None else f"{label} n/a"
+
+    tta = f", TTA {metadata['predict_tta']}" if metadata.get("predict_tta") else ""
+    click.echo(f"{metadata['name']}{tta}: {change('validation', 'validation')}, {change('test', 'PrivateTest')}")
+
+
 @cli.command("models")
 def models_command():
     """List the trained models hogfer can find, and where."""

@@ -24,7 +24,7 @@ from .datasets import file_sha256
 from .exceptions import ArtifactError
 from .paths import cache_dir
 
-__all__ = ["model_dirs", "save_model", "find_model", "load_model", "read_metadata", "list_models"]
+__all__ = ["model_dirs", "save_model", "find_model", "load_model", "read_metadata", "write_metadata", "list_models"]
 
 METADATA_VERSION = 1
 MODELS_ENV = "HOGFER_MODELS"
@@ -67,9 +67,14 @@ def save_model(estimator, metadata, out_dir, name):
         "size_bytes": size,
         **metadata,
     }
-    with atomic_path(out_dir / f"{name}.json") as tmp:
-        tmp.write_text(json.dumps(metadata, indent=2, default=_json_default) + "\n")
+    write_metadata(out_dir / f"{name}.json", metadata)
     return metadata
+
+
+def write_metadata(json_path, metadata):
+    """Write a model's metadata file atomically (the model file it names is not touched)."""
+    with atomic_path(Path(json_path)) as tmp:
+        tmp.write_text(json.dumps(metadata, indent=2, default=_json_default) + "\n")
 
 
 def _json_default(value):

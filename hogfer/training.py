@@ -33,8 +33,9 @@ from .datasets import FERDataset, file_sha256
 from .exceptions import HogferError
 from .features._base import ImageTransformer
 from .metrics import evaluate
+from .tta import tta_label
 
-__all__ = ["train_pipeline", "split_feature_steps", "validation_split"]
+__all__ = ["train_pipeline", "split_feature_steps", "validation_split", "add_onnx", "rescore_model"]
 
 logger = logging.getLogger(__name__)
 BALANCE_CHOICES = ("auto", "on", "off")
@@ -324,6 +325,53 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
     return save_model(estimator, metadata, out_dir, name)
 
 
+def rescore_model(name_or_path, data, *, allow_external=False):
+    """Score a trained model again, as it predicts now, and rewrite its metadata file in place.
+
+    A deep model's predictions depend on settings outside its weights (its
+    test-time augmentation, the engine that runs it), and on the code that
+    applies them; when these change, the scores recorded at training describe
+    another model. This measures the validation and PrivateTest scores and the
+    PrivateTest prediction time again on ``data`` (which must be the file the
+    model was trained on) and writes them over the old ones, which are kept,
+    newest last, under ``metrics_before_rescore``. The model file is not
+    touched, so its hash, and every lineage that names it, stays valid.
+    Returns the metadata as written.
+    """
+    from .model_store import find_model, load_model, write_metadata
+
+    estimator, metadata = load_model(name_or_path, allow_external=allow_external)
+    if data.sha256 != metadata.get("data_sha256"):
+        raise HogferError(f"{metadata['name']}: trained on another data file than {data.source}; its scores there would not compare.")
+    if not metadata.get("metrics"):
+        raise HogferError(f"{metadata['name']}: its metadata holds no scores to measure again.")
+    _, val, _ = validation_split(data, metadata.get("random_state", 0))
+    val_scores, test_pred, predict_seconds = _score_deep(estimator, val, data.select("PrivateTest"), data.emotions)
+    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+    before = {
+        "metrics": metadata["metrics"],
+        "test_predict_seconds": metadata.get("test_predict_seconds"),
+        "predict_engine": metadata.get("predict_engine"),
+        "predict_tta": metadata.get("predict_tta"),
+        "until": now_iso(),
+    }
+    metadata["metrics_before_rescore"] = [*metadata.get("metrics_before_rescore", []), before]
+    metadata["metrics"] = _metrics(data, val_scores, data.select("PrivateTest"), test_pred)
+    metadata["test_predict_seconds"] = round(predict_seconds, 2)
+    if "tta" in params:
+        metadata["predict_tta"] = tta_label(params["tta"])
+    if hasattr(estimator, "engine_used_"):
+        metadata["predict_engine"] = estimator.engine_used_
+    metadata["rescored_at"] = now_iso()
+    metadata["rescored_with"] = library_versions()
+    json_path, _ = find_model(name_or_path)
+    try:
+        write_metadata(json_path, metadata)
+    except OSError as exc:
+        raise HogferError(f"{json_path}: cannot rewrite it ({exc.strerror or exc}).") from None
+    return metadata
+
+
 def _source_sha256(init_from):
     """The content hash of the model ``init_from`` names, or None (its errors come later, from ``fit``)."""
     from .model_store import find_model, read_metadata
@@ -393,6 +441,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "backend_flags": {k: os.environ[k] for k in _BACKEND_FLAGS if k in os.environ},
         "onnx": onnx_info,
         "predict_engine": model.engine_used_,
+        "predict_tta": tta_label(model.tta),
         **_run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs),
     }
     return model, metadata

@@ -2,6 +2,7 @@
 
 import functools
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -492,6 +493,43 @@ def test_onnx_cli_rescores_with_the_new_engine(small_csv, faces, tmp_path):
     assert meta["metrics"]["test"]["n"] == 84 and meta["metrics"]["validation"]["n"] == 84
 
 
+def test_rescore_cli_measures_the_model_as_it_predicts_now(small_csv, faces, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+    from hogfer.datasets import load_fer2013
+    from hogfer.model_store import load_model, save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta="flip").fit(images[:64], labels[:64])
+    old_scores = {"validation": {"accuracy": 0.5}, "test": {"accuracy": 0.25, "n": 1}}
+    data = load_fer2013(small_csv)
+    meta = {"emotions": list(data.emotions), "classes": "fer7", "kind": "deep", "metrics": old_scores,
+            "test_predict_seconds": 99.0, "predict_tta": "shifts, 4 views", "data_sha256": data.sha256}
+    written = save_model(clf, meta, tmp_path, "simple-cnn")
+    model_bytes = (tmp_path / "simple-cnn.skops").read_bytes()
+    result = CliRunner().invoke(cli, ["rescore", str(tmp_path / "simple-cnn.json"), "--data", str(small_csv)])
+    assert result.exit_code == 0, result.output
+    assert "TTA flip, 2 views" in result.output and "(was 50.00%)" in result.output and "(was 25.00%)" in result.output
+    meta = json.loads((tmp_path / "simple-cnn.json").read_text())
+    # scored on the small file's PublicTest and PrivateTest, with the model's own TTA; the old scores kept
+    val = data.select("PublicTest")
+    assert meta["metrics"]["validation"]["accuracy"] == pytest.approx(float(np.mean(clf.predict(val.images) == val.labels)))
+    assert meta["metrics"]["test"]["n"] == 84 and meta["predict_tta"] == "flip, 2 views"
+    assert meta["metrics_before_rescore"][-1]["metrics"] == old_scores
+    assert meta["metrics_before_rescore"][-1]["predict_tta"] == "shifts, 4 views"
+    # the model file and its hash are untouched, so it still loads
+    assert (tmp_path / "simple-cnn.skops").read_bytes() == model_bytes and meta["sha256"] == written["sha256"]
+    load_model(tmp_path / "simple-cnn.json", allow_external=True)
+    # another data file: refused in one line
+    other = tmp_path / "other.csv"
+    other.write_text(Path(small_csv).read_text() + "0," + " ".join(["0"] * 2304) + ",Training\n")  # one face more
+    result = CliRunner().invoke(cli, ["rescore", str(tmp_path / "simple-cnn.json"), "--data", str(other)])
+    assert result.exit_code != 0 and "another data file" in result.output and "Traceback" not in result.output
+
+
 def test_autoencoder_features_contract(faces):
     import pickle
 
@@ -538,7 +576,7 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     module.main(["--models", "xception", "--data", str(small_csv), "--calls", "3", "--out", str(tmp_path)])
     runs = json.loads((tmp_path / "inference.json").read_text())["runs"]
-    pairs = {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)} | {("onnx-int8", "flip")}
+    pairs = {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)} | {("onnx-int8", t) for t in ("flip", "shifts", "zoom")}
     assert {(r["engine"], r["tta"]) for r in runs} == pairs
     assert all(r["latency_ms_median"] > 0 and r["throughput_faces_per_s"] > 0 and 0 <= r["validation_accuracy"] <= 1 for r in runs)
     # the engines agree, so their accuracies do too
