@@ -44,11 +44,9 @@ _VIEWS = {False: 1, "flip": 2, "shifts": 4, "zoom": 4, "affine": 8}
 
 
 def _canonical(tta):
-    if tta is True:
-        return "affine"
-    if isinstance(tta, (bool, np.bool_)) or tta is None:
-        return False if not tta else "affine"
-    if tta not in _VIEWS:
+    if isinstance(tta, (bool, np.bool_)):
+        return "affine" if tta else False
+    if not isinstance(tta, str) or tta not in _VIEWS:
         names = ", ".join(repr(t) for t in TTA_OPTIONS)
         raise ValueError(f"tta must be one of {names}; got {tta!r}.")
     return tta

@@ -43,5 +43,6 @@ def test_each_set_starts_with_the_face_and_has_its_count(smooth_faces, tta):
 def test_unknown_set_is_refused(smooth_faces):
     with pytest.raises(ValueError, match="tta must be one of"):
         tta_views(smooth_faces, "crops")
-    with pytest.raises(ValueError, match="tta must be one of"):
-        n_views(3)
+    for bad in (3, None, 1.0):
+        with pytest.raises(ValueError, match="tta must be one of"):
+            n_views(bad)
