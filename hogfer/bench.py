@@ -23,6 +23,7 @@ from ._table import markdown_table
 from .datasets import load_fer2013
 from .exceptions import ArtifactError, HogferError
 from .metrics import evaluate
+from .tta import tta_label
 
 __all__ = ["all_pipelines", "TABLE_ORDER", "run_benchmark", "write_results", "update_readme", "render_table"]
 
@@ -166,8 +167,8 @@ def _source_metadata(meta):
     return (meta.get("initialized_from") or {}).get("source_metadata") or {}
 
 
-def _deep_note(meta, engine):
-    """How a deep model was trained and what it predicts with, for its row's notes."""
+def _deep_note(meta, engine, tta=None):
+    """How a deep model was trained and what it predicts with (engine, test-time augmentation), for its row's notes."""
     flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
     engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[engine]
     note = f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
@@ -181,7 +182,7 @@ def _deep_note(meta, engine):
     if meta.get("distilled_from"):
         names = [(t.get("source_metadata") or {}).get("name") or t["source"] for t in meta["distilled_from"]]
         note += f", distilled from {', '.join(names)} (their training counted in train s)"
-    return note + f"; predicts with {engine}"
+    return note + f"; predicts with {engine}" + ("" if tta is None else f", TTA {tta_label(tta)}")
 
 
 def _ensemble(data):
@@ -314,7 +315,7 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             row["notes"].append(meta["note"])
         train_seconds = _train_seconds(meta)
         if meta.get("kind") == "deep":
-            row["notes"].append(_deep_note(meta, model.engine_used_))
+            row["notes"].append(_deep_note(meta, model.engine_used_, model.get_params().get("tta")))
         scores, feature_s, predict_s = _score(model, test, data.emotions)
         public_scores = _score(model, public, data.emotions)[0] if len(public) else None
         row.update(

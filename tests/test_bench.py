@@ -129,6 +129,8 @@ def test_a_started_from_model_counts_its_source_training():
     assert _train_seconds(started) == 1110.0
     note = _deep_note(started, "onnx-int8")
     assert "started from xception (24 epochs before this run" in note and note.endswith("8-bit copy")
+    assert _deep_note(started, "onnx-int8", True).endswith("8-bit copy, TTA affine, 8 views")
+    assert _deep_note(started, "onnx", "zoom").endswith("predicts with onnxruntime, TTA zoom, 4 views")
     # A chain of continued runs counts every ancestor's epochs, not only the last source's.
     chained = {**own, "initialized_from": {"source": "xception", "layers": ["stem_conv1"], "source_metadata": {
         "name": "xception", "epochs_run": 13, "epoch_seconds_total": 700.0,
