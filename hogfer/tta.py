@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["TTA_OPTIONS", "tta_views", "n_views", "tta_label"]
+__all__ = ["TTA_OPTIONS", "tta_views", "affine_view", "n_views", "tta_label"]
 
 #: The ``tta`` values :func:`tta_views` takes.
 TTA_OPTIONS = (True, False, "flip", "shifts", "zoom", "affine")
