@@ -346,7 +346,8 @@ def rescore_model(name_or_path, data, *, allow_external=False):
     if not metadata.get("metrics"):
         raise HogferError(f"{metadata['name']}: its metadata holds no scores to measure again.")
     _, val, _ = validation_split(data, metadata.get("random_state", 0))
-    val_scores, test_pred, predict_seconds = _score_deep(estimator, val, data.select("PrivateTest"), data.emotions)
+    test = data.select("PrivateTest")
+    val_scores, test_pred, predict_seconds = _score_deep(estimator, val, test, data.emotions)
     params = estimator.get_params() if hasattr(estimator, "get_params") else {}
     before = {
         "metrics": metadata["metrics"],
@@ -356,7 +357,7 @@ def rescore_model(name_or_path, data, *, allow_external=False):
         "until": now_iso(),
     }
     metadata["metrics_before_rescore"] = [*metadata.get("metrics_before_rescore", []), before]
-    metadata["metrics"] = _metrics(data, val_scores, data.select("PrivateTest"), test_pred)
+    metadata["metrics"] = _metrics(data, val_scores, test, test_pred)
     metadata["test_predict_seconds"] = round(predict_seconds, 2)
     if "tta" in params:
         metadata["predict_tta"] = tta_label(params["tta"])

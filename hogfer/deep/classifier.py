@@ -9,8 +9,8 @@ from hogfer's own transformers, computed inside ``fit`` and ``predict``.
 Training recipe (all parameters): on-model augmentation, label smoothing, L2,
 optional class weighting, early stopping and learning-rate reduction on the
 validation split, checkpoint-and-resume, a fixed seed, distillation from
-trained models, and test-time augmentation (flip and shifted crops) at
-prediction.
+trained models, and test-time augmentation (mirror images, zoom, small
+rotations or shifted crops: :mod:`hogfer.tta`) at prediction.
 """
 
 import json
