@@ -25,7 +25,16 @@ from .exceptions import ArtifactError, HogferError
 from .metrics import evaluate
 from .tta import tta_label
 
-__all__ = ["all_pipelines", "TABLE_ORDER", "run_benchmark", "write_results", "update_readme", "render_table"]
+__all__ = [
+    "all_pipelines",
+    "TABLE_ORDER",
+    "run_benchmark",
+    "merge_results",
+    "with_dependent_rows",
+    "write_results",
+    "update_readme",
+    "render_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -392,14 +401,89 @@ def render_table(results):
     align = ["l"] + ["r"] * (len(headers) - 2) + ["l"]
     table = markdown_table(headers, rows, align=align)
     trained_on = sorted({r["train_hardware"] for r in results["rows"] if r.get("train_hardware")})
+    runs = results.get("runs") or []
+    if len(runs) > 1:
+        written = (
+            f"Written by `hogfer bench` in {len(runs)} runs on data sha256 {results['data_sha256'][:12]}, each row by "
+            "the run that scored it: "
+            + "; ".join(
+                f"{', '.join(run['rows'])} on {run['date'][:10]} ({machine_summary(run['machine'])}; "
+                f"commit {run['commit']}; {run['seconds']:.0f} s)"
+                for run in runs
+            )
+            + ". Throughputs are on the machine of the row's run"
+        )
+    else:
+        written = (
+            f"Written by `hogfer bench` on {results['date'][:10]} "
+            f"({machine_summary(results['machine'])}; data sha256 {results['data_sha256'][:12]}; "
+            f"commit {results['commit']}; {results['seconds']:.0f} s in all). Throughputs are on that machine"
+        )
     caption = (
         f"FER2013 `{results['classes']}`, scored on PrivateTest (n={results['n_test']}); "
-        f"hyperparameters chosen on PublicTest. Written by `hogfer bench` on {results['date'][:10]} "
-        f"({machine_summary(results['machine'])}; data sha256 {results['data_sha256'][:12]}; "
-        f"commit {results['commit']}; {results['seconds']:.0f} s in all). Throughputs are on that machine, "
+        f"hyperparameters chosen on PublicTest. {written}, "
         f"features and end-to-end prediction of PrivateTest; training ran on {'; '.join(trained_on) or 'n/a'}."
     )
     return table, caption
+
+
+_RUN_KEYS = ("date", "commit", "machine", "seconds", "libraries")
+
+
+def _runs(results):
+    """The runs that scored ``results``' rows: its ``runs``, or the one run it is."""
+    if results.get("runs"):
+        return results["runs"]
+    return [{**{k: results.get(k) for k in _RUN_KEYS}, "rows": [r["pipeline"] for r in results["rows"]]}]
+
+
+def merge_results(old, new):
+    """``old`` benchmark results with the rows of ``new`` put in, replacing those of the same pipelines.
+
+    Each row keeps the run that scored it: the merged results list the runs
+    under ``runs`` (date, commit, machine, seconds, library versions and the
+    rows each scored), the table's caption names them, and the CSV gives each
+    row its run's date and commit. The top-level date, commit and machine are
+    ``new``'s.
+
+    Parameters
+    ----------
+    old, new : dict
+        Results from :func:`run_benchmark` (or :func:`load_results`).
+
+    Returns
+    -------
+    dict
+        The merged results, rows in table order.
+
+    Raises
+    ------
+    HogferError
+        If the two were scored on different data, label schemes or test sets.
+    """
+    for key in ("data_sha256", "classes", "n_test"):
+        if old.get(key) != new.get(key):
+            raise HogferError(
+                f"cannot merge benchmark results of different data: {key} is {old.get(key)!r} in the existing "
+                f"results and {new.get(key)!r} in this run's."
+            )
+    replaced = {r["pipeline"] for r in new["rows"]}
+    runs = [{**run, "rows": kept} for run in _runs(old) if (kept := [n for n in run["rows"] if n not in replaced])]
+    runs += _runs(new)
+    by_name = {r["pipeline"]: r for r in old["rows"]}
+    by_name.update({r["pipeline"]: r for r in new["rows"]})
+    order = all_pipelines()
+    rows = sorted(by_name.values(), key=lambda r: order.index(r["pipeline"]) if r["pipeline"] in order else len(order))
+    return {**new, "rows": rows, "runs": runs}
+
+
+def with_dependent_rows(names):
+    """``names`` and the rows scored from them: the ensemble row averages the deep models, so it goes with any of them."""
+    from .pipelines import get_spec, list_pipelines
+
+    names = list(names)
+    deep = [n for n in names if n in list_pipelines() and getattr(get_spec(n), "KIND", "classical") == "deep"]
+    return names + ["ensemble"] if deep and "ensemble" not in names else names
 
 
 def write_results(results, out_dir):
@@ -437,7 +521,10 @@ def _csv(results):
         "size_bytes",
         "seed_accuracy",
         "notes",
+        "run_date",
+        "run_commit",
     ]
+    run_of = {name: run for run in _runs(results) for name in run["rows"]}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
@@ -446,6 +533,8 @@ def _csv(results):
         for e in emotions:
             flat[f"recall_{e}"] = (r.get("per_class_recall") or {}).get(e)
         flat["notes"] = "; ".join(r["notes"])
+        run = run_of.get(r["pipeline"], {})
+        flat["run_date"], flat["run_commit"] = run.get("date"), run.get("commit")
         writer.writerow(flat)
     return buffer.getvalue()
 

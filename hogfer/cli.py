@@ -251,23 +251,43 @@ def _onnx_summary(info):
     default=None,
     help="Also put the table into this README, between its bench markers.",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="With --only: score just those rows (and the ensemble, with a deep one) and put them into OUT/results.json, "
+    "keeping its other rows; each row then names the run that scored it.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, quiet):
+def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, update, quiet):
     """Score every pipeline on PrivateTest in one table (results.md/.csv/.json, PNGs).
 
     Models come from the model folders (`hogfer models`); a classical pipeline
     without one is trained first. Failed rows are marked and the run goes on;
     the exit code is 1 if any row failed.
     """
+    from pathlib import Path
+
     from ._progress import show_progress
-    from .bench import run_benchmark, update_readme, write_results
+    from .bench import load_results, merge_results, run_benchmark, update_readme, with_dependent_rows, write_results
 
     if not all_ and not only:
         raise click.UsageError("Say --all, or --only NAME for each pipeline to score.")
+    previous = None
+    if update:
+        if all_ or not only:
+            raise click.UsageError("--update goes with --only NAME (the rows to score again), not --all.")
+        if not (Path(out) / "results.json").is_file():
+            raise HogferError(f"--update: no {Path(out) / 'results.json'} to update; run `hogfer bench --all` first.")
+        previous = load_results(Path(out) / "results.json")
+        if previous.get("classes") != classes:
+            raise HogferError(f"--update: {Path(out) / 'results.json'} scores the {previous.get('classes')} classes, not {classes}.")
+        only = with_dependent_rows(only)
     with show_progress(not quiet):
         results = run_benchmark(
             data_path, names=None if all_ else list(only), classes=classes, retrain=retrain, n_jobs=n_jobs, random_state=seed
         )
+    if previous is not None:
+        results = merge_results(previous, results)
     write_results(results, out)
     from .bench import render_table
 

@@ -50,6 +50,44 @@ def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_mode
     assert result.exit_code == 0 and "| svm-landmarks" in readme.read_text()
 
 
+def test_bench_update_rescores_some_rows_and_keeps_the_others(small_csv, private_models, tmp_path):
+    out, runner = tmp_path / "bench", CliRunner()
+    base = ["bench", "--data", str(small_csv), "--out", str(out), "--quiet"]
+    result = runner.invoke(cli, [*base, "--only", "lgbm-pixels", "--only", "simple-cnn"])
+    assert result.exit_code == 0, result.output
+    first = json.loads((out / "results.json").read_text())
+    result = runner.invoke(cli, [*base, "--only", "lgbm-pixels", "--update"])
+    assert result.exit_code == 0, result.output
+    merged = json.loads((out / "results.json").read_text())
+    assert [r["pipeline"] for r in merged["rows"]] == ["lgbm-pixels", "simple-cnn"]
+    assert merged["rows"][1] == first["rows"][1]  # kept as the first run scored it
+    assert [run["rows"] for run in merged["runs"]] == [["simple-cnn"], ["lgbm-pixels"]]
+    assert merged["runs"][0]["date"] == first["date"] and merged["runs"][1]["date"] == merged["date"]
+    assert "in 2 runs" in (out / "results.md").read_text()
+    with open(out / "results.csv") as f:
+        table = {r["pipeline"]: r for r in csv.DictReader(f)}
+    assert table["simple-cnn"]["run_date"] == first["date"] and table["lgbm-pixels"]["run_date"] == merged["date"]
+
+    result = runner.invoke(cli, [*base, "--all", "--update"])
+    assert result.exit_code == 2 and "--update goes with --only" in result.output
+    result = runner.invoke(cli, [*base, "--only", "lgbm-pixels", "--update", "--classes", "fer6-merge"])
+    assert result.exit_code == 1 and "scores the fer7 classes" in result.output
+    result = runner.invoke(cli, [*base[:-3], "--out", str(tmp_path / "none"), "--only", "lgbm-pixels", "--update"])
+    assert result.exit_code == 1 and "no " in result.output and "run `hogfer bench --all` first" in result.output
+
+
+def test_merge_results_refuses_other_data_and_adds_the_ensemble_to_deep_rows():
+    from hogfer.bench import merge_results, with_dependent_rows
+    from hogfer.exceptions import HogferError
+
+    old = {"data_sha256": "a", "classes": "fer7", "n_test": 3, "date": "d1", "commit": "c1", "rows": [{"pipeline": "svm-hog"}]}
+    with pytest.raises(HogferError, match="data_sha256"):
+        merge_results(old, {**old, "data_sha256": "b"})
+    assert with_dependent_rows(["xception"]) == ["xception", "ensemble"]
+    assert with_dependent_rows(["hybrid", "ensemble"]) == ["hybrid", "ensemble"]
+    assert with_dependent_rows(["lgbm-pixels"]) == ["lgbm-pixels"]
+
+
 def test_bench_bad_input(small_csv, private_models, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["bench", "--only", "svm-nope", "--data", str(small_csv), "--out", str(tmp_path)])
