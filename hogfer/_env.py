@@ -40,6 +40,25 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+#: CPU features that decide how fast, and how exactly, onnxruntime's 8-bit kernels run: without
+#: VNNI, its u8s8 kernels on AVX2 can saturate 16-bit sums, and 8-bit copies may then predict
+#: differently than where they were checked.
+_INT8_CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def _cpu_flags():
+    """Which of :data:`_INT8_CPU_FLAGS` the CPU has (Linux), or None where that is unknown."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    have = set(line.split(":", 1)[1].split())
+                    return [flag for flag in _INT8_CPU_FLAGS if flag in have]
+    except OSError:
+        pass
+    return None
+
+
 def _memory_gib():
     try:
         return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
@@ -48,7 +67,7 @@ def _memory_gib():
 
 
 def machine_info():
-    """CPU model, usable cores, memory, OS and Python version."""
+    """CPU model, usable cores, memory, OS, Python version, and the CPU's 8-bit-relevant SIMD flags."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu": _cpu_model(),
@@ -56,6 +75,7 @@ def machine_info():
         "memory_gib": _memory_gib(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "cpu_flags": _cpu_flags(),
     }
 
 

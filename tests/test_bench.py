@@ -206,3 +206,10 @@ def test_models_sharing_an_ancestor_count_it_once():
 
     distilled = {**started_from("d", 50.0, "x", 100.0), "distilled_from": [as_teacher(xception), as_teacher(hybrid)]}
     assert _train_seconds(distilled) == 50.0 + 100.0 + 500.0 + 200.0 + 300.0 + 1000.0
+
+
+def test_machine_info_records_the_cpu_flags_that_8_bit_kernels_depend_on():
+    from hogfer._env import _INT8_CPU_FLAGS, machine_info
+
+    flags = machine_info()["cpu_flags"]
+    assert flags is None or (isinstance(flags, list) and set(flags) <= set(_INT8_CPU_FLAGS))
