@@ -29,15 +29,20 @@ _LIBRARIES = (
 )
 
 
-def _cpu_model():
+def _cpuinfo(field):
+    """The first ``field`` line's value in /proc/cpuinfo (Linux), or None."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def _cpu_model():
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 #: CPU features that decide how fast, and how exactly, onnxruntime's 8-bit kernels run: without
@@ -48,15 +53,8 @@ _INT8_CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
 
 def _cpu_flags():
     """Which of :data:`_INT8_CPU_FLAGS` the CPU has (Linux), or None where that is unknown."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    have = set(line.split(":", 1)[1].split())
-                    return [flag for flag in _INT8_CPU_FLAGS if flag in have]
-    except OSError:
-        pass
-    return None
+    flags = _cpuinfo("flags")
+    return None if flags is None else [flag for flag in _INT8_CPU_FLAGS if flag in flags.split()]
 
 
 def _memory_gib():

@@ -276,11 +276,12 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
     if update:
         if all_ or not only:
             raise click.UsageError("--update goes with --only NAME (the rows to score again), not --all.")
-        if not (Path(out) / "results.json").is_file():
-            raise HogferError(f"--update: no {Path(out) / 'results.json'} to update; run `hogfer bench --all` first.")
-        previous = load_results(Path(out) / "results.json")
+        results_path = Path(out) / "results.json"
+        if not results_path.is_file():
+            raise HogferError(f"--update: no {results_path} to update; run `hogfer bench --all` first.")
+        previous = load_results(results_path)
         if previous.get("classes") != classes:
-            raise HogferError(f"--update: {Path(out) / 'results.json'} scores the {previous.get('classes')} classes, not {classes}.")
+            raise HogferError(f"--update: {results_path} scores the {previous.get('classes')} classes, not {classes}.")
         only = with_dependent_rows(only)
     with show_progress(not quiet):
         results = run_benchmark(
