@@ -78,9 +78,11 @@ def machine_info():
 
 
 def machine_summary(info=None):
-    """One line: ``2 cores of <cpu>, 23.4 GiB``."""
+    """One line: ``2 cores of <cpu> (avx2), 23.4 GiB RAM``, with the 8-bit-relevant flags where recorded."""
     info = info or machine_info()
-    return f"{info['cores']} core{'s' if info['cores'] != 1 else ''} of {info['cpu']}, {info['memory_gib']} GiB RAM"
+    flags = info.get("cpu_flags")
+    flags = f" ({', '.join(flags) or 'no AVX2'})" if flags is not None else ""
+    return f"{info['cores']} core{'s' if info['cores'] != 1 else ''} of {info['cpu']}{flags}, {info['memory_gib']} GiB RAM"
 
 
 def library_versions():

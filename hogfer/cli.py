@@ -229,7 +229,8 @@ def _onnx_summary(info):
         q = info["int8"]
         parts.append(
             f"8-bit copy {q['size_bytes'] / 1e6:.2f} MB (same class as Keras on {q['class_agreement_vs_keras']:.1%} "
-            f"of {info.get('n_check_faces', 'the')} validation faces; predictions use it)"
+            f"of {info.get('n_check_faces', 'the')} validation faces; "
+            + ("predictions use it)" if q.get("weight_bits") == 7 else "8-bit weights: used only on CPUs with VNNI or on ARM)")
         )
     return "; ".join(parts)
 

@@ -264,6 +264,9 @@ def _attach_onnx(model, check_images, calibration_images=None, *, keep_float=Tru
             "n_calibration_faces": len(calibration_images),
             "class_agreement_vs_keras": model.onnx_int8_agreement_,
             "max_abs_diff_vs_keras": model.onnx_int8_max_abs_diff_,
+            # 7 bits: exact on every CPU; 8 bits: run only where the CPU does not saturate them
+            "weight_bits": 7 if model.onnx_int8_reduce_range_ else 8,
+            "checked_on_cpu_flags": machine_info()["cpu_flags"],
         }
     return info
 

@@ -213,3 +213,9 @@ def test_machine_info_records_the_cpu_flags_that_8_bit_kernels_depend_on():
 
     flags = machine_info()["cpu_flags"]
     assert flags is None or (isinstance(flags, list) and set(flags) <= set(_INT8_CPU_FLAGS))
+    from hogfer._env import machine_summary
+
+    info = {"cores": 2, "cpu": "AMD EPYC", "memory_gib": 23.5}
+    assert machine_summary(info) == "2 cores of AMD EPYC, 23.5 GiB RAM"  # files written before the flags
+    assert machine_summary({**info, "cpu_flags": ["avx2"]}) == "2 cores of AMD EPYC (avx2), 23.5 GiB RAM"
+    assert machine_summary({**info, "cores": 1, "cpu_flags": []}) == "1 core of AMD EPYC (no AVX2), 23.5 GiB RAM"

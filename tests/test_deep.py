@@ -361,6 +361,8 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
         assert not _attach_onnx(clf, images[:32], images[140:200], keep_float=False)["exported"]
     clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=0.0)
     assert 0 < len(clf.onnx_int8_model_) < len(clf.onnx_model_) and 0.0 <= clf.onnx_int8_agreement_ <= 1.0
+    # 7-bit weights, so no CPU's 16-bit pair sums can saturate: 255 * 64 * 2 < 2**15
+    assert clf.onnx_int8_reduce_range_ is True and _largest_int8_weight(clf.onnx_int8_model_) <= 64
     assert clf.set_params(engine="auto").engine_used_ == "onnx-int8"
     int8_proba = clf.predict_proba(images[100:140])
     assert not np.allclose(int8_proba, keras_proba, atol=1e-6)  # it is another network ...
@@ -378,6 +380,67 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
     np.testing.assert_allclose(loaded.predict_proba(images[100:140]), int8_proba, atol=1e-6)
     with pytest.raises(ValueError, match="keep_float=False needs X_calibration"):
         clf.compile_onnx(images[:32], keep_float=False)
+
+
+def _largest_int8_weight(onnx_bytes):
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load_from_string(onnx_bytes)
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert weights, "no 8-bit weights in the copy"
+    return max(int(np.abs(w.astype(int)).max()) for w in weights)
+
+
+def test_full_range_int8_copies_run_only_where_the_cpu_computes_them_exactly(faces, tiny_network, monkeypatch, caplog):
+    pytest.importorskip("tf2onnx")
+    import hogfer.deep.onnx as onnx_module
+
+    images, _ = faces
+    clf = pickle.loads(tiny_network[1])
+    made = []
+    quantize = onnx_module.quantize_onnx
+
+    def recording_quantize(*args, reduce_range=True, **kwargs):
+        made.append(reduce_range)
+        return quantize(*args, reduce_range=reduce_range, **kwargs)
+
+    monkeypatch.setattr(onnx_module, "quantize_onnx", recording_quantize)
+    # a 7-bit copy that fails its check is retried with 8-bit weights only where the CPU computes them exactly
+    for exact, tries in ((False, [True]), (True, [True, False])):
+        monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda exact=exact: exact)
+        made.clear()
+        with pytest.raises(onnx_module.QuantizationError):
+            clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
+        assert made == tries
+    clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=0.0)
+    assert made[-1] is True and clf.onnx_int8_reduce_range_ is True and clf.engine_used_ == "onnx-int8"
+    # a full-range copy (or one saved before the choice was recorded) on a CPU that saturates: the float copy
+    clf.onnx_int8_reduce_range_ = None
+    monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda: False)
+    with caplog.at_level("WARNING", logger="hogfer.deep.classifier"):
+        assert clf.set_params(engine="auto").engine_used_ == "onnx"
+        assert clf.set_params(engine="onnx-int8").engine_used_ == "onnx-int8"  # asked for: it runs, with a warning
+    assert sum("saturate" in r.getMessage() for r in caplog.records) == 1
+    clf.onnx_model_ = None
+    clf.__dict__.pop("_onnx_session")
+    assert clf.set_params(engine="auto").engine_used_ == "keras"
+    monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda: True)
+    assert clf.engine_used_ == "onnx-int8"
+
+
+def test_int8_full_range_exact_reads_the_cpu(monkeypatch):
+    import hogfer._env
+    from hogfer.deep.onnx import int8_full_range_exact
+
+    cases = [("aarch64", None, True), ("x86_64", ["avx2"], False), ("x86_64", ["avx2", "avx512f"], False),
+             ("x86_64", ["avx2", "avx_vnni"], True), ("AMD64", None, False), ("x86_64", ["avx512f", "avx512_vnni"], True)]
+    for machine, flags, expected in cases:
+        monkeypatch.setattr("platform.machine", lambda machine=machine: machine)
+        monkeypatch.setattr(hogfer._env, "_cpu_flags", lambda flags=flags: flags)
+        int8_full_range_exact.cache_clear()
+        assert int8_full_range_exact() is expected, (machine, flags)
+    int8_full_range_exact.cache_clear()
 
 
 def test_models_saved_before_the_newer_parameters_still_load(tiny_network):

@@ -121,7 +121,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         What runs predictions: Keras, or onnxruntime on the float or the 8-bit
         ONNX copy of the network made by :meth:`compile_onnx`. ``"auto"`` takes
         the 8-bit copy, else the float one, when the model has it and
-        onnxruntime is installed, else Keras.
+        onnxruntime is installed, else Keras; it skips an 8-bit copy with full
+        8-bit weights on a CPU that would saturate them (see
+        ``onnx_int8_reduce_range_``).
     checkpoint_dir : str, default=None
         Save the model and history here after every epoch and resume from it.
     model_params : dict, default=None
@@ -176,6 +178,12 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Its 8-bit copy, set by :meth:`compile_onnx` with ``X_calibration``.
     onnx_int8_agreement_ : float or None
         Share of the check faces on which the 8-bit copy predicts Keras' class.
+    onnx_int8_reduce_range_ : bool or None
+        True where the 8-bit copy has 7-bit weights (exact on every CPU); False
+        where it has full 8-bit weights, which it runs with only on CPUs that
+        compute them exactly (x86 with VNNI, ARM); the float copy or Keras
+        predicts elsewhere. None without an 8-bit copy, or for copies made before
+        the choice was recorded (full 8-bit weights).
     n_features_in_ : int
         Pixels per image.
     """
@@ -339,7 +347,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.history_ = history
         self.resumed_at_epoch_ = initial_epoch
-        self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = None
+        self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = self.onnx_int8_reduce_range_ = None
         self.__dict__.pop("_onnx_session", None)
         return self
 
@@ -387,20 +395,31 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from .onnx import OnnxNetwork, QuantizationError, export_onnx, quantize_onnx
+        from .onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
 
         if not keep_float and X_calibration is None:
             raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
         images, features = self._predict_inputs(X_check)
         check_inputs = self._inputs(images, features)
         onnx_bytes, diff = export_onnx(self.inference_network(), check_inputs)
-        int8_bytes = agreement = int8_diff = None
+        int8_bytes = agreement = int8_diff = reduce_range = None
         if X_calibration is not None:
-            int8_bytes = quantize_onnx(onnx_bytes, self._inputs(*self._predict_inputs(X_calibration)))
+            calibration_inputs = self._inputs(*self._predict_inputs(X_calibration))
             expected = OnnxNetwork(onnx_bytes)(check_inputs)
-            got = OnnxNetwork(int8_bytes)(check_inputs)
-            agreement = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
-            int8_diff = float(np.abs(got - expected).max())
+
+            def checked_copy(reduce_range):
+                copy = quantize_onnx(onnx_bytes, calibration_inputs, reduce_range=reduce_range)
+                got = OnnxNetwork(copy)(check_inputs)
+                agree = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
+                return copy, agree, float(np.abs(got - expected).max()), reduce_range
+
+            # 7-bit weights: the same integers on every CPU. Full 8-bit weights only where
+            # this CPU computes them exactly, and then they run only on such CPUs (_network).
+            int8_bytes, agreement, int8_diff, reduce_range = checked_copy(True)
+            if agreement < min_agreement and int8_full_range_exact():
+                full = checked_copy(False)
+                if full[1] > agreement:
+                    int8_bytes, agreement, int8_diff, reduce_range = full
             if agreement < min_agreement:
                 raise QuantizationError(
                     f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
@@ -410,6 +429,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.onnx_int8_model_ = int8_bytes
         self.onnx_int8_agreement_ = agreement
         self.onnx_int8_max_abs_diff_ = int8_diff
+        self.onnx_int8_reduce_range_ = reduce_range
         self.__dict__.pop("_onnx_session", None)
         return self
 
@@ -424,6 +444,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {self.engine!r}.")
         copies = {"onnx-int8": getattr(self, "onnx_int8_model_", None), "onnx": getattr(self, "onnx_model_", None)}
         wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[self.engine]
+        if "onnx-int8" in wanted and copies["onnx-int8"] is not None and not self._int8_copy_exact_here():
+            if self.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
+                wanted = ["onnx"]
+            if not self.__dict__.get("_warned_int8"):
+                self._warned_int8 = True
+                logger.warning(
+                    "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can "
+                    "saturate; %s", "predicting with its float copy or Keras instead" if self.engine == "auto"
+                    else "its predictions may differ from the checked ones (engine='auto' avoids it)",
+                )
         which = next((w for w in wanted if copies[w] is not None), None)
         if which is not None:
             from .onnx import OnnxNetwork, onnx_available
@@ -448,6 +478,17 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             return model.predict(inputs, batch_size=256, verbose=0)
 
         return run, 1024
+
+    def _int8_copy_exact_here(self):
+        """Whether this CPU computes the 8-bit copy as the CPU that checked it did.
+
+        Copies with 7-bit weights do on every CPU; those with full 8-bit weights
+        (and those saved before the choice was recorded) only where
+        :func:`~hogfer.deep.onnx.int8_full_range_exact` holds.
+        """
+        from .onnx import int8_full_range_exact
+
+        return bool(getattr(self, "onnx_int8_reduce_range_", None)) or int8_full_range_exact()
 
     @property
     def engine_used_(self):
@@ -495,6 +536,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_onnx_session", None)
+        state.pop("_warned_int8", None)
         return pack_network(state, "model_")
 
     def __setstate__(self, state):
@@ -506,6 +548,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if "model_" in state:  # models saved before the 8-bit copy
             state.setdefault("onnx_int8_model_", None)
             state.setdefault("onnx_int8_agreement_", None)
+            state.setdefault("onnx_int8_reduce_range_", None)  # ... before 7-bit weights: full 8-bit ones
         self.__dict__.update(unpack_network(state, "model_"))
 
     def save_keras(self, path):

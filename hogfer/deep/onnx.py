@@ -18,14 +18,16 @@ References
        https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
 """
 
+import functools
 import logging
 import os
+import platform
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["inference_network", "export_onnx", "quantize_onnx", "OnnxNetwork", "onnx_available"]
+__all__ = ["inference_network", "export_onnx", "quantize_onnx", "int8_full_range_exact", "OnnxNetwork", "onnx_available"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,14 +110,22 @@ def export_onnx(network, sample_inputs, *, atol=1e-4):
     return onnx_bytes, diff
 
 
-def quantize_onnx(onnx_bytes, calibration_inputs, *, batch_size=32):
+def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_size=32):
     """An 8-bit copy of an ONNX network, calibrated on real inputs.
 
-    Static quantization [1]_ [2]_ in QDQ form: weights as signed 8-bit integers
-    with one scale per output channel, activations as unsigned 8-bit integers
-    whose ranges are the minimum and maximum seen on ``calibration_inputs``.
+    Static quantization [1]_ [2]_ in QDQ form: weights as signed integers with
+    one scale per output channel, activations as unsigned 8-bit integers whose
+    ranges are the minimum and maximum seen on ``calibration_inputs``.
     onnxruntime then runs convolutions and matrix products in integer
     arithmetic (VNNI instructions where the CPU has them).
+
+    On x86 CPUs without VNNI (AVX2, or AVX-512 without VNNI), onnxruntime
+    multiplies unsigned 8-bit activations by signed 8-bit weights with an
+    instruction that adds pairs of products into 16 bits and saturates: with
+    full 8-bit weights the sum can overflow, so the same copy predicts
+    differently there than on the CPU that checked it [2]_. With
+    ``reduce_range=True`` (the default) weights keep 7 bits, the sums always
+    fit, and the copy computes the same integers on every CPU.
 
     Parameters
     ----------
@@ -124,6 +134,9 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, batch_size=32):
     calibration_inputs : ndarray or dict of ndarray
         Inputs as the network takes them, a few hundred faces drawn from the
         training data (not from the data the copy will be scored on).
+    reduce_range : bool, default=True
+        7-bit weights, exact on every CPU; False gives 8-bit weights, which
+        are exact only where :func:`int8_full_range_exact` holds.
     batch_size : int, default=32
         Faces per calibration call.
 
@@ -165,9 +178,26 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, batch_size=32):
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
+            reduce_range=reduce_range,
             calibrate_method=CalibrationMethod.MinMax,
         )
         return target.read_bytes()
+
+
+@functools.cache
+def int8_full_range_exact():
+    """Whether this CPU runs 8-bit copies with full 8-bit weights without saturation.
+
+    True off x86 (ARM's dot-product kernels do not saturate) and on x86 CPUs
+    with VNNI or AMX; False on other x86 CPUs, and where the CPU's features
+    cannot be read (outside Linux), to be safe. See :func:`quantize_onnx`.
+    """
+    from .._env import _cpu_flags
+
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return True
+    flags = _cpu_flags() or []
+    return any(flag in flags for flag in ("avx512_vnni", "avx_vnni", "amx_int8"))
 
 
 class OnnxNetwork:
