@@ -336,10 +336,10 @@ def onnx_command(model_name, data_path, out, int8, keep_float):
     """Attach ONNX copies to the deep model MODEL (name or file) for fast CPU inference.
 
     The float copy is checked against Keras on validation faces, the 8-bit copy
-    (int8 weights and activations, calibrated on training faces) by how often
-    it predicts Keras' class there; predictions then run under onnxruntime, on
-    the 8-bit copy where there is one. Needs the export extra:
-    pip install "hogfer[export]".
+    (7-bit weights, so every CPU computes it alike, and 8-bit activations
+    calibrated on training faces) by how often it predicts Keras' class there;
+    predictions then run under onnxruntime, on the 8-bit copy where there is
+    one. Needs the export extra: pip install "hogfer[export]".
     """
     from .datasets import load_fer2013
     from .paths import cache_dir
