@@ -641,6 +641,8 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     runs = json.loads((tmp_path / "inference.json").read_text())["runs"]
     pairs = {(e, t) for e in ("keras", "onnx", "onnx-int8") for t in (False, True)} | {("onnx-int8", t) for t in ("flip", "shifts", "zoom")}
     assert {(r["engine"], r["tta"]) for r in runs} == pairs
+    # every TTA set runs on the engine "auto" picks: here the 8-bit copy (7-bit weights run everywhere)
+    assert {r["engine"] for r in runs if r["auto"]} == {"onnx-int8"} and "onnx-int8 (auto)" in (tmp_path / "inference.md").read_text()
     assert all(r["latency_ms_median"] > 0 and r["throughput_faces_per_s"] > 0 and 0 <= r["validation_accuracy"] <= 1 for r in runs)
     # the engines agree, so their accuracies do too
     acc = {(r["engine"], r["tta"]): r["validation_accuracy"] for r in runs}
