@@ -444,17 +444,17 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {self.engine!r}.")
         copies = {"onnx-int8": getattr(self, "onnx_int8_model_", None), "onnx": getattr(self, "onnx_model_", None)}
         wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[self.engine]
-        if "onnx-int8" in wanted and copies["onnx-int8"] is not None and not self._int8_copy_exact_here():
-            if self.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
-                wanted = ["onnx"]
-            if not self.__dict__.get("_warned_int8"):
-                self._warned_int8 = True
-                logger.warning(
-                    "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can "
-                    "saturate; %s", "predicting with its float copy or Keras instead" if self.engine == "auto"
-                    else "its predictions may differ from the checked ones (engine='auto' avoids it)",
-                )
+        saturating = "onnx-int8" in wanted and copies["onnx-int8"] is not None and not self._int8_copy_exact_here()
+        if saturating and self.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
+            wanted = ["onnx"]
         which = next((w for w in wanted if copies[w] is not None), None)
+        if saturating and not self.__dict__.get("_warned_int8"):
+            self._warned_int8 = True
+            logger.warning(
+                "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can saturate; %s",
+                f"predicting with {'its float ONNX copy' if which else 'Keras'} instead" if self.engine == "auto"
+                else "its predictions may differ from the checked ones (engine='auto' avoids it)",
+            )
         if which is not None:
             from .onnx import OnnxNetwork, onnx_available
 
