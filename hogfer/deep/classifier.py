@@ -450,7 +450,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         which = next((w for w in wanted if copies[w] is not None), None)
         if saturating and not self.__dict__.get("_warned_int8"):
             self._warned_int8 = True
-            logger.warning(
+            logger.log(  # auto's fallback is by design; running the copy anyway is worth a warning
+                logging.INFO if self.engine == "auto" else logging.WARNING,
                 "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can saturate; %s",
                 f"predicting with {'its float ONNX copy' if which else 'Keras'} instead" if self.engine == "auto"
                 else "its predictions may differ from the checked ones (engine='auto' avoids it)",
