@@ -27,7 +27,7 @@ from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ._env import library_versions, machine_info, now_iso
+from ._env import _cpu_flags, library_versions, machine_info, now_iso
 from ._progress import progress_bar
 from .datasets import FERDataset, file_sha256
 from .exceptions import HogferError
@@ -266,7 +266,7 @@ def _attach_onnx(model, check_images, calibration_images=None, *, keep_float=Tru
             "max_abs_diff_vs_keras": model.onnx_int8_max_abs_diff_,
             # 7 bits: exact on every CPU; 8 bits: run only where the CPU does not saturate them
             "weight_bits": 7 if model.onnx_int8_reduce_range_ else 8,
-            "checked_on_cpu_flags": machine_info()["cpu_flags"],
+            "checked_on_cpu_flags": _cpu_flags(),
         }
     return info
 
