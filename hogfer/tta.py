@@ -25,8 +25,8 @@ three trained deep models; ``benchmarks/inference.md`` gives each set's
 accuracy and cost there. PrivateTest played no part. Larger sets, tried the
 same way with xception (``"affine"`` plus a 20% zoom, a 10% zoom out,
 rotations of 10 degrees, zoom with rotation, or four crops shifted by 2
-pixels: 10 to 16 views, and all 28 such views together), got at most two more
-faces right than ``"affine"`` there, at up to three and a half times its cost.
+pixels: 10 to 16 views, and all 28 such views together): none was clearly
+more accurate than ``"affine"`` there, and each costs more.
 
 Zoom and rotation are about the image centre, with bilinear interpolation and
 the edge pixels repeated beyond the border, computed in NumPy so every Keras
