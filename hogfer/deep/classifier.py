@@ -448,8 +448,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if saturating and self.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
             wanted = ["onnx"]
         which = next((w for w in wanted if copies[w] is not None), None)
-        if saturating and not self.__dict__.get("_warned_int8"):
-            self._warned_int8 = True
+        if saturating and self.engine not in self.__dict__.setdefault("_warned_int8", set()):
+            self._warned_int8.add(self.engine)  # once per engine: auto's notice does not silence onnx-int8's warning
             logger.log(  # auto's fallback is by design; running the copy anyway is worth a warning
                 logging.INFO if self.engine == "auto" else logging.WARNING,
                 "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can saturate; %s",
