@@ -15,8 +15,14 @@ default set; on the fastest engine every set of :mod:`hogfer.tta`):
   against what it buys.
 
 The hybrid's times include its HOG and landmark features (dlib), computed per
-call, by ``--jobs`` joblib workers (default: every core). Writes
-``inference.md`` and ``inference.json``.
+call, by ``--jobs`` joblib workers (default: every core).
+
+A second table sets each network's cost (multiply-accumulates a face, counted
+by :func:`hogfer.deep.count_macs`) against this machine's float32 rate on a
+large matrix product (:func:`hogfer.deep.matmul_rate`): their ratio bounds what
+any float engine can reach here, so it tells a throughput short of the target
+because of the runtime from one short because of the network and the CPU.
+Writes ``inference.md`` and ``inference.json``.
 """
 
 import argparse
@@ -30,6 +36,7 @@ from hogfer._env import git_commit, library_versions, machine_info, machine_summ
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
 from hogfer.datasets import load_fer2013
+from hogfer.deep import count_macs, matmul_rate
 from hogfer.emotion import tta_label
 from hogfer.model_store import list_models, load_model
 
@@ -63,6 +70,29 @@ def measure(model, faces, labels, calls):
     }
 
 
+def cost_rows(costs, runs, rate):
+    """Rows of the cost table: each network's MACs, the float ceiling they allow, and the best float run."""
+    rows = []
+    for name, macs in costs.items():
+        ceiling = rate / macs
+        # the best float throughput measured for this model, one view a face
+        best = max(
+            (r["throughput_faces_per_s"] for r in runs if r["model"] == name and r["engine"] in ("keras", "onnx") and r["tta"] is False),
+            default=None,
+        )
+        rows.append(
+            [
+                name,
+                f"{macs / 1e6:,.1f}",
+                f"{ceiling:,.0f}",
+                "-" if best is None else f"{best:,.0f}",
+                "-" if best is None else f"{100 * best / ceiling:.0f}",
+                "yes" if ceiling >= THROUGHPUT_TARGET else "no",
+            ]
+        )
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=None, help="deep models (default: every trained one)")
@@ -76,9 +106,10 @@ def main(argv=None):
     if not names:
         parser.exit(1, "no trained deep model found (hogfer train xception)\n")
     val = load_fer2013(args.data).select("PublicTest")
-    runs, rows = [], []
+    runs, rows, costs = [], [], {}
     for name in names:
         model, meta = load_model(name)
+        costs[name] = count_macs(model.model_)
         engines = ["keras"] + [
             engine
             for engine, copy in (("onnx", "onnx_model_"), ("onnx-int8", "onnx_int8_model_"))
@@ -107,6 +138,7 @@ def main(argv=None):
                         "met" if result["throughput_faces_per_s"] >= THROUGHPUT_TARGET else "SHORT",
                     ]
                 )
+    rate = matmul_rate()
     info = machine_info()
     commit = git_commit(Path(__file__).parent)
     header = (
@@ -123,14 +155,27 @@ def main(argv=None):
         ["model", "engine", "TTA", "ms/face median", "ms/face p95", "faces/s (batch)", "PublicTest acc %", "latency target", "throughput target"],
         rows,
     )
+    cost_text = (
+        "\n\n## Network cost and this CPU's float ceiling\n\n"
+        "MMAC/face: multiply-accumulates of one forward pass (convolutions and dense layers, "
+        "`hogfer.deep.count_macs`; the hybrid's HOG and landmark features are not counted). "
+        f"This CPU's float32 rate on a 2048x2048 matrix product (NumPy's BLAS, every core): {rate / 1e9:.1f} GMAC/s "
+        "(`hogfer.deep.matmul_rate`). Float ceiling: that rate over the network's cost, the most faces/s "
+        "a float engine can reach here; best float: the fastest float engine above with TTA off.\n\n"
+        + markdown_table(
+            ["model", "MMAC/face", "float ceiling faces/s", "best float faces/s", "% of ceiling", f"ceiling >= {THROUGHPUT_TARGET:,.0f}/s"],
+            cost_rows(costs, runs, rate),
+        )
+    )
     out = Path(args.out)
     with atomic_path(out / "inference.md") as f:
-        f.write_text(header + table + "\n")
+        f.write_text(header + table + cost_text + "\n")
     with atomic_path(out / "inference.json") as f:
         payload = {"date": now_iso(), "machine": info, "libraries": library_versions(), "commit": commit,
-                   "targets": {"latency_ms": LATENCY_TARGET_MS, "faces_per_s": THROUGHPUT_TARGET}, "n_jobs": args.jobs, "runs": runs}
+                   "targets": {"latency_ms": LATENCY_TARGET_MS, "faces_per_s": THROUGHPUT_TARGET}, "n_jobs": args.jobs, "runs": runs,
+                   "matmul_macs_per_s": rate, "network_macs": costs}
         f.write_text(json.dumps(payload, indent=2) + "\n")
-    print(header + table)
+    print(header + table + cost_text)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,15 @@ import pytest
 
 # hogfer.deep first: it configures TensorFlow (oneDNN off) before Keras loads it.
 pytest.importorskip("hogfer.deep")
-from hogfer.deep import KerasFERClassifier, build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
+from hogfer.deep import (  # noqa: E402
+    KerasFERClassifier,
+    build_autoencoder,
+    build_hybrid,
+    build_simple_cnn,
+    build_xception,
+    count_macs,
+    matmul_rate,
+)
 from hogfer.deep.layers import RandomErasing  # noqa: E402
 
 import keras  # noqa: E402
@@ -61,6 +69,51 @@ def test_autoencoder_reconstructs_shape():
     auto, encoder = build_autoencoder(code_size=16)
     x = np.zeros((2, 48, 48, 1), "float32")
     assert auto.predict(x, verbose=0).shape == (2, 48, 48, 1) and encoder.predict(x, verbose=0).shape == (2, 16)
+
+
+def test_count_macs_by_hand():
+    from keras import layers
+
+    inner = keras.Sequential([layers.Input((8, 8, 4)), layers.DepthwiseConv2D(3, depth_multiplier=2, name="dw")], name="inner")
+    x = image = keras.Input((8, 8, 2))
+    x = layers.RandomFlip("horizontal", name="flip")(x)  # no arithmetic counted
+    x = layers.Conv2D(4, 3, padding="same", name="conv")(x)  # 8*8 positions * 2 channels * 9 * 4 filters
+    x = layers.BatchNormalization(name="bn")(x)  # folded into the convolution by runtimes: not counted
+    x = inner(x)  # nested model, valid: 6*6 positions * 4 channels * 2 * 9
+    x = layers.SeparableConv2D(5, 3, padding="same", name="sep")(x)  # 6*6 * 8 * (9 + 5)
+    x = layers.Conv2D(6, 1, name="point")(x)  # 6*6 * 5 * 6
+    x = layers.Conv2DTranspose(4, 2, strides=2, name="up")(x)  # 6*6 input pixels * 6 channels * 4 * 4 filters
+    x = layers.Conv2D(6, 3, groups=2, padding="same", name="grouped")(x)  # 12*12 * (4 / 2 channels a group) * 9 * 6
+    out = layers.Dense(7, name="dense")(layers.GlobalAveragePooling2D()(x))  # 6 * 7
+    model = keras.Model(image, out)
+    expected = {
+        "conv": 64 * 2 * 9 * 4,
+        "dw": 36 * 4 * 2 * 9,
+        "sep": 36 * 8 * (9 + 5),
+        "point": 36 * 5 * 6,
+        "up": 36 * 6 * 4 * 4,
+        "grouped": 144 * 2 * 9 * 6,
+        "dense": 6 * 7,
+    }
+    total, per_layer = count_macs(model, per_layer=True)
+    assert per_layer == expected and total == sum(expected.values())
+    assert count_macs(model) == total
+
+
+def test_count_macs_of_the_builders_and_errors():
+    # the hybrid is xception plus its dense feature branch; the augmentation adds nothing
+    xception = count_macs(build_xception(augment=True))
+    assert xception == count_macs(build_xception(augment=False))
+    # features_fc (100 -> 32), and 32 more inputs to the 7-class predictions layer
+    assert count_macs(build_hybrid(n_features=100, feature_units=32)) - xception == 100 * 32 + 32 * 7
+    with pytest.raises(TypeError, match="keras.Model"):
+        count_macs(object())
+
+
+def test_matmul_rate_is_a_positive_rate_and_checks_its_arguments():
+    assert 1e6 < matmul_rate(size=64, seconds=0.05) < 1e14
+    with pytest.raises(ValueError, match="size"):
+        matmul_rate(size=0)
 
 
 def test_random_erasing_only_in_training():
@@ -654,3 +707,11 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     acc = {(r["engine"], r["tta"]): r["validation_accuracy"] for r in runs}
     assert acc[("keras", True)] == acc[("onnx", True)] and acc[("keras", False)] == acc[("onnx", False)]
     assert "ms/face median" in (tmp_path / "inference.md").read_text()
+    # the cost table: the network's MACs as counted, and a ceiling from the measured rate
+    payload = json.loads((tmp_path / "inference.json").read_text())
+    assert payload["network_macs"] == {"xception": count_macs(clf.model_)} and payload["matmul_macs_per_s"] > 0
+    (row,) = module.cost_rows(payload["network_macs"], runs, payload["matmul_macs_per_s"])
+    best_float = max(r["throughput_faces_per_s"] for r in runs if r["engine"] in ("keras", "onnx") and r["tta"] is False)
+    assert row[0] == "xception" and row[3] == f"{best_float:,.0f}"
+    assert row[2] == f"{payload['matmul_macs_per_s'] / payload['network_macs']['xception']:,.0f}"
+    assert "float ceiling faces/s" in (tmp_path / "inference.md").read_text()

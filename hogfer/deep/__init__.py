@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from .classifier import KerasFERClassifier  # noqa: E402
+from .cost import count_macs, matmul_rate  # noqa: E402
 from .models import build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
 
-__all__ = ["build_xception", "build_hybrid", "build_simple_cnn", "build_autoencoder", "KerasFERClassifier"]
+__all__ = ["build_xception", "build_hybrid", "build_simple_cnn", "build_autoencoder", "KerasFERClassifier", "count_macs", "matmul_rate"]
