@@ -161,7 +161,8 @@ def main(argv=None):
         "`hogfer.deep.count_macs`; the hybrid's HOG and landmark features are not counted). "
         f"This CPU's float32 rate on a 2048x2048 matrix product (NumPy's BLAS, every core): {rate / 1e9:.1f} GMAC/s "
         "(`hogfer.deep.matmul_rate`). Float ceiling: that rate over the network's cost, the most faces/s "
-        "a float engine can reach here; best float: the fastest float engine above with TTA off.\n\n"
+        "a float engine can reach here; best float: the fastest float engine above with TTA off, timed on all "
+        "of `predict_proba`, so for the hybrid its features too, which hold it far below its network's ceiling.\n\n"
         + markdown_table(
             ["model", "MMAC/face", "float ceiling faces/s", "best float faces/s", "% of ceiling", f"ceiling >= {THROUGHPUT_TARGET:,.0f}/s"],
             cost_rows(costs, runs, rate),
