@@ -98,6 +98,9 @@ def test_count_macs_by_hand():
     total, per_layer = count_macs(model, per_layer=True)
     assert per_layer == expected and total == sum(expected.values())
     assert count_macs(model) == total
+    # 1-D: a convolution (8 outputs * 3 channels * 3 taps * 4 filters) and its transpose (8 inputs * 4 * 3 * 2)
+    one_d = keras.Sequential([layers.Input((10, 3)), layers.Conv1D(4, 3, name="c"), layers.Conv1DTranspose(2, 3, name="t")])
+    assert count_macs(one_d, per_layer=True)[1] == {"c": 8 * 3 * 3 * 4, "t": 8 * 4 * 3 * 2}
 
 
 def test_count_macs_of_the_builders_and_errors():

@@ -42,8 +42,9 @@ def _layer_macs(layer):
     if isinstance(layer, layers.Dense):
         inputs = tuple(layer.input.shape)
         return math.prod(inputs[1:-1]) * inputs[-1] * layer.units
+    transposed = (layers.Conv1DTranspose, layers.Conv2DTranspose, layers.Conv3DTranspose)
     if not isinstance(layer, (layers.Conv1D, layers.Conv2D, layers.Conv3D, layers.DepthwiseConv2D,
-                              layers.SeparableConv2D, layers.Conv2DTranspose)):
+                              layers.SeparableConv2D) + transposed):
         return 0
     fmt = layer.data_format
     inputs, outputs = tuple(layer.input.shape), tuple(layer.output.shape)
@@ -54,7 +55,7 @@ def _layer_macs(layer):
         depthwise_channels = c_in * layer.depth_multiplier
         positions = math.prod(_spatial(outputs, fmt))
         return positions * depthwise_channels * (kernel + layer.filters)
-    if isinstance(layer, layers.Conv2DTranspose):  # every input pixel scatters a kernel
+    if isinstance(layer, transposed):  # every input pixel scatters a kernel
         return math.prod(_spatial(inputs, fmt)) * c_in * kernel * layer.filters
     groups = getattr(layer, "groups", 1) or 1
     return math.prod(_spatial(outputs, fmt)) * (c_in // groups) * kernel * layer.filters
