@@ -9,6 +9,7 @@ subject's right eye 36-41 (on the image's left), left eye 42-47, outer lips
 
 import functools
 import importlib.util
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +63,15 @@ def _dlib():
     return dlib
 
 
-@functools.lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def face_detector():
-    """dlib's HOG + linear SVM frontal face detector (loaded once per process)."""
-    return _dlib().get_frontal_face_detector()
+    """dlib's HOG + linear SVM frontal face detector, one per thread (a detector is not thread-safe)."""
+    detector = getattr(_per_thread, "detector", None)
+    if detector is None:
+        detector = _per_thread.detector = _dlib().get_frontal_face_detector()
+    return detector
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ file. :func:`run_live` connects a source, the processor and the sinks.
 
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import numpy as np
 
@@ -47,18 +47,20 @@ class FrameProcessor:
         Frame rate (blink durations and rates are in seconds).
     blinks : bool, default=True
         Count blinks and winks.
-    smoothing : float, default=0.6
-        Weight of the previous probabilities in their exponential moving
-        average (0: no smoothing), so labels do not flicker.
+    smoothing_s : float, default=0.25
+        Time constant in seconds of each face's exponential moving average of
+        its emotion probabilities (0: none), so labels do not flicker; the
+        same at any frame rate.
     tracker : FaceTracker, default=None
         Face detection and tracking; ``FaceTracker()`` if None.
     """
 
-    def __init__(self, emotion_model=None, *, fps=25.0, blinks=True, smoothing=0.6, tracker=None):
+    def __init__(self, emotion_model=None, *, fps=25.0, blinks=True, smoothing_s=0.25, tracker=None):
         self.emotion_model = emotion_model
         self.fps = fps
         self.blinks = blinks
-        self.smoothing = smoothing
+        self.smoothing_s = smoothing_s
+        self._keep = float(np.exp(-1.0 / (fps * smoothing_s))) if smoothing_s > 0 else 0.0
         self.tracker = tracker or FaceTracker()
         self.states = {}
         self.finished = {}
@@ -89,6 +91,8 @@ class FrameProcessor:
         tracks = self.tracker.update(gray)
         lap("detect_track")
         points = [face.predict_landmarks(gray, tr.box) for tr in tracks]
+        for tr, pts in zip(tracks, points):
+            self.tracker.follow(tr, pts)
         lap("landmarks")
         probs = None
         if self.emotion_model is not None and tracks:
@@ -110,7 +114,7 @@ class FrameProcessor:
             if probs is not None:
                 p = probs[k]
                 state.probabilities = p if state.probabilities is None else (
-                    self.smoothing * state.probabilities + (1 - self.smoothing) * p
+                    self._keep * state.probabilities + (1 - self._keep) * p
                 )
                 best = int(np.argmax(state.probabilities))
                 record.update(
@@ -172,10 +176,24 @@ class FrameProcessor:
         return out
 
 
-def run_live(source, processor, *, video_sink=None, event_log=None, window=None, max_frames=None, on_result=None):
+def _status_line(processor, result, fps):
+    parts = ["hogfer"]
+    if processor.emotion_model is not None:
+        parts.append(processor.emotion_model.name)
+    parts += [f"{fps:.1f} fps", f"faces {len(result['faces'])}"]
+    if processor.blinks:
+        parts.append(f"blinks {sum(f.get('blinks', 0) for f in result['faces'])}")
+    return "  ".join(parts)
+
+
+def run_live(source, processor, *, video_sink=None, event_log=None, window=None, max_frames=None, on_result=None, fps_window_s=1.0):
     """Read frames from ``source`` until its end, ``max_frames``, a quit key or Ctrl-C.
 
-    Every sink is closed (and its file completed) however the run ends.
+    Every sink is closed (and its file completed) however the run ends. A
+    frame of another size than the first (a stream that changes resolution)
+    is scaled to the first frame's size, with one warning, so the tracks and
+    the output video stay consistent. The frame rate drawn on the frames is
+    the current one, over the last ``fps_window_s`` seconds.
 
     Returns
     -------
@@ -183,18 +201,29 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
         Frames, seconds, mean frames per second, faces with their counts,
         mean milliseconds per stage, and how the run ended.
     """
+    import cv2
+
     from .overlay import draw_faces, draw_status
 
     started = time.perf_counter()
-    frames, ended = 0, "end of video"
+    frames, ended = 0, "camera stopped sending frames" if getattr(source, "is_camera", False) else "end of video"
     stage = defaultdict(float)
     draw = video_sink is not None or window is not None
+    recent = deque()
+    size, resized = None, 0
     try:
         while max_frames is None or frames < max_frames:
             t0 = time.perf_counter()
             frame = source.read()
             if frame is None:
                 break
+            if size is None:
+                size = frame.shape[:2]
+            elif frame.shape[:2] != size:
+                if not resized:
+                    logger.warning("frame %d is %dx%d, not %dx%d like the first: scaled to that size", frames, frame.shape[1], frame.shape[0], size[1], size[0])
+                resized += 1
+                frame = cv2.resize(frame, (size[1], size[0]), interpolation=cv2.INTER_AREA)
             stage["capture"] += time.perf_counter() - t0
             result = processor.process(frame, frames)
             frames += 1
@@ -203,11 +232,15 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
                     event_log.write({**event, "time_s": round(event["frame"] / processor.fps, 3)})
             if on_result is not None:
                 on_result(result)
+            now = time.perf_counter()
+            recent.append(now)
+            while now - recent[0] > fps_window_s and len(recent) > 2:
+                recent.popleft()
             if draw:
                 t0 = time.perf_counter()
-                fps = frames / max(time.perf_counter() - started, 1e-9)
+                fps = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-9) if len(recent) > 1 else 0.0
                 draw_faces(frame, result["faces"], processor.emotions)
-                draw_status(frame, f"frame {result['frame']}  {fps:.1f} fps  faces {len(result['faces'])}")
+                draw_status(frame, _status_line(processor, result, fps))
                 stage["overlay"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 if video_sink is not None:
@@ -222,6 +255,9 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
         ended = "interrupted"
     finally:
         closing = processor.finish(frames)
+        close = getattr(processor.tracker, "close", None)
+        if close is not None:
+            close()
         seconds = time.perf_counter() - started
         summary = {
             "type": "summary",
@@ -229,8 +265,10 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
             "frames": frames,
             "seconds": round(seconds, 3),
             "mean_fps": round(frames / seconds, 2) if seconds > 0 else None,
+            "model": processor.emotion_model.name if processor.emotion_model is not None else None,
             "faces": processor.face_summaries(),
             "detections_run": processor.tracker.detections_run,
+            "frames_resized": resized,
             "stage_ms_per_frame": {
                 k: round(1000 * v / max(frames, 1), 3)
                 for k, v in {**{"capture": stage["capture"]}, **processor.stage_seconds, **stage}.items()

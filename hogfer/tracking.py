@@ -1,20 +1,37 @@
-"""Following faces through a video: detect now and then, track in between.
+"""Following faces through a video: a full-frame search now and then, cheap re-detection in between.
 
-Running dlib's HOG detector on every full frame costs tens of milliseconds.
-:class:`FaceTracker` runs it on a downscaled copy every ``detect_every``
-frames (and whenever a track's quality drops), and follows each face in
-between with dlib's correlation tracker on the same small frame. Faces keep
-a stable id while they stay in view: a detection is matched to the track it
-overlaps most (intersection over union).
+dlib's HOG detector finds faces of about 80 pixels and more in the image it
+scans. To find faces down to ``min_face`` pixels wide in any frame, the
+*search* scans the whole frame scaled by ``80 / min_face`` (twice its size
+for 40-pixel faces): about 60 ms for a 640x480 frame, 250 ms for 1280x720.
+That is too slow for every frame, so :class:`FaceTracker`
+
+- runs the search every ``search_every`` frames, in a worker thread (dlib
+  releases the GIL), and adds what it found ``search_lag`` frames later, so
+  the search runs beside the per-frame work on a second core instead of
+  stalling it. The lag is a fixed number of frames, so a video gives the
+  same result on any machine; a search not done by then is waited for;
+- follows each known face in every frame by running the detector again in a
+  small region around it, scaled so that the face is about ``roi_face``
+  pixels wide (a few milliseconds, whatever the face's size);
+- keeps a face whose re-detection fails (a head turned or tilted past what
+  the frontal detector accepts) for up to ``max_missed`` frames, its box
+  moved with its landmarks (:meth:`FaceTracker.follow`).
+
+Faces keep a stable id while they stay in view.
 """
 
-from dataclasses import dataclass, field
+import concurrent.futures
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import face
 
-__all__ = ["FaceTracker", "Track", "iou"]
+__all__ = ["FaceTracker", "Track", "iou", "DLIB_WINDOW"]
+
+#: Side in pixels of the smallest face dlib's HOG detector finds in the image it scans.
+DLIB_WINDOW = 80
 
 
 def iou(a, b):
@@ -26,109 +43,176 @@ def iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
+def _overlaps(a, b, threshold=0.3):
+    """The two boxes are the same face: enough overlap, or one's centre inside the other."""
+    if iou(a, b) >= threshold:
+        return True
+    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    dx, dy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    return (b[0] <= cx <= b[2] and b[1] <= cy <= b[3]) or (a[0] <= dx <= a[2] and a[1] <= dy <= a[3])
+
+
+def _scaled(gray, scale):
+    import cv2
+
+    if scale == 1.0:
+        return np.ascontiguousarray(gray)
+    h, w = gray.shape[:2]
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+def search_faces(gray, min_face=40):
+    """Boxes and scores of every face at least ``min_face`` pixels wide in a grey image."""
+    scale = DLIB_WINDOW / float(min_face)
+    boxes, scores = face.detect_faces(_scaled(gray, scale))
+    return boxes / scale, scores
+
+
 @dataclass
 class Track:
     """One followed face. ``box`` is in full-frame pixels (left, top, right, bottom)."""
 
     id: int
     box: np.ndarray
-    quality: float = 100.0
+    quality: float = 1.0  # detector score of the last re-detection (0 while coasting)
     missed: int = 0
     frames: int = 0
     first_frame: int = 0
-    tracker: object = field(default=None, repr=False)
+    anchor: tuple | None = None  # (box, landmark centre, eye distance) at the last detection
 
 
 class FaceTracker:
-    """Detect faces every few frames on a small copy of the frame; track them in between.
+    """Find faces with a full-frame search now and then, follow them by re-detection around each.
 
     Parameters
     ----------
-    detect_every : int, default=5
-        Run the detector every this many frames (1: every frame).
-    detect_width : int, default=320
-        Width of the downscaled frame for detection and tracking (frames
-        narrower than this are used as they are). dlib's detector finds faces
-        of about 80 pixels and more at this scale.
-    upsample : int, default=0
-        dlib's upsampling for detection (1 finds faces half as large, 4x slower).
-    min_quality : float, default=7.0
-        A track whose correlation-tracker quality (peak-to-sidelobe ratio)
-        falls below this triggers a detection on the next frame.
-    max_missed : int, default=1
-        Detections a track may miss before it is dropped.
+    min_face : int, default=40
+        Width in pixels of the smallest face the search finds, at any
+        frame size (smaller is slower: the search scans
+        ``(80 / min_face) ** 2`` times the frame's pixels).
+    search_every : int, default=20
+        Frames between the starts of two full-frame searches; a search also
+        starts as soon as a face is lost.
+    search_lag : int, default=16
+        Frames after its start at which a search's faces are added (at most
+        ``search_every``; 0 runs it in the calling thread, its faces added on
+        the next frame).
+    roi_face : int, default=100
+        A known face is re-detected in a region scaled so it is this wide.
+    roi_margin : float, default=0.6
+        That region reaches this many face widths beyond the face's box.
+    max_missed : int, default=8
+        Frames a face may go without re-detection before it is dropped.
     """
 
-    def __init__(self, *, detect_every=5, detect_width=320, upsample=0, min_quality=7.0, max_missed=1):
-        self.detect_every = max(1, int(detect_every))
-        self.detect_width = detect_width
-        self.upsample = upsample
-        self.min_quality = min_quality
+    def __init__(self, *, min_face=40, search_every=20, search_lag=16, roi_face=100, roi_margin=0.6, max_missed=8):
+        self.min_face = min_face
+        self.search_every = search_every
+        self.search_lag = search_lag
+        self.roi_face = roi_face
+        self.roi_margin = roi_margin
         self.max_missed = max_missed
         self.tracks = []
         self._next_id = 1
         self._frame = -1
-        self._force_detect = True
-        self.detections_run = 0
+        self._pending = None  # (start frame, future)
+        self._last_search = 0
+        self._executor = None
+        self.detections_run = 0  # full-frame searches started
+
+    # -- the full-frame search ------------------------------------------------
+    def _start_search(self, gray):
+        self.detections_run += 1
+        self._last_search = self._frame
+        if self.search_lag <= 0:  # in this thread, added on the next frame
+            done = concurrent.futures.Future()
+            done.set_result(search_faces(gray, self.min_face))
+            self._pending = (self._frame, done)
+            return
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hogfer-search")
+        self._pending = (self._frame, self._executor.submit(search_faces, gray.copy(), self.min_face))
+
+    def _collect_search(self):
+        """The faces of the pending search that no track holds, once its lag is over."""
+        start, future = self._pending
+        if self._frame - start < max(1, min(self.search_lag, self.search_every)):
+            return []
+        self._pending = None
+        boxes, _ = future.result()
+        return [b for b in boxes if not any(_overlaps(t.box, b) for t in self.tracks)]
+
+    # -- re-detection around a known face -----------------------------------
+    def _redetect(self, gray, box):
+        h, w = gray.shape[:2]
+        side = max(box[2] - box[0], box[3] - box[1], 1.0)
+        pad = self.roi_margin * side
+        x0, y0 = int(max(0, box[0] - pad)), int(max(0, box[1] - pad))
+        x1, y1 = int(min(w, box[2] + pad)), int(min(h, box[3] + pad))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None, 0.0
+        scale = self.roi_face / side
+        region = _scaled(gray[y0:y1, x0:x1], scale)
+        boxes, scores = face.detect_faces(region)
+        best, best_overlap = None, 0.2
+        for b, s in zip(boxes, scores):
+            b = b / scale + [x0, y0, x0, y0]
+            overlap = iou(b, box)
+            if overlap > best_overlap:
+                best, best_overlap = (b, float(s)), overlap
+        return best if best is not None else (None, 0.0)
 
     def update(self, gray):
         """Update the tracks with a new grey frame; return the current tracks."""
-        import cv2
-        import dlib
-
         self._frame += 1
-        h, w = gray.shape[:2]
-        scale = min(1.0, self.detect_width / w) if self.detect_width else 1.0
-        small = gray if scale == 1.0 else cv2.resize(gray, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA)
-        small = np.ascontiguousarray(small)
-        detect = self._force_detect or self._frame % self.detect_every == 0 or not self.tracks
-        if detect:
+        gray = np.ascontiguousarray(gray)
+        if self._frame == 0:  # the first frame is searched at once
             self.detections_run += 1
-            boxes, _ = face.detect_faces(small, self.upsample)
-            self._match(boxes / scale, small, scale, dlib)
-            self._force_detect = False
+            self._last_search = 0
+            new_boxes = list(search_faces(gray, self.min_face)[0])
         else:
-            for t in self.tracks:
-                t.quality = float(t.tracker.update(small))
-                pos = t.tracker.get_position()
-                t.box = np.array([pos.left(), pos.top(), pos.right(), pos.bottom()]) / scale
-                if t.quality < self.min_quality:
-                    self._force_detect = True
+            new_boxes = self._collect_search() if self._pending is not None else []
+        # a face from a search is kept only if re-detection confirms it in this frame
+        self.tracks += [Track(id=-1, box=np.asarray(b, float), first_frame=self._frame, missed=self.max_missed) for b in new_boxes]
+        kept, lost = [], False
         for t in self.tracks:
-            t.frames += 1
+            found, score = self._redetect(gray, t.box)
+            if found is not None:
+                t.box, t.quality, t.missed, t.anchor = found, score, 0, None
+            else:
+                t.quality, t.missed = 0.0, t.missed + 1
+            if t.missed <= self.max_missed and not any(_overlaps(k.box, t.box, 0.5) for k in kept):
+                if t.id < 0:
+                    t.id, self._next_id = self._next_id, self._next_id + 1
+                t.frames += 1
+                kept.append(t)
+            else:
+                lost = lost or t.frames > 0
+        self.tracks = kept
+        due = self._frame - self._last_search >= self.search_every
+        if self._pending is None and self._frame > 0 and (due or lost):
+            self._start_search(gray)
         return list(self.tracks)
 
-    def _start_tracker(self, track, box_full, small, scale, dlib):
-        tracker = dlib.correlation_tracker()
-        b = box_full * scale
-        tracker.start_track(small, dlib.drectangle(*map(float, b)))
-        track.tracker, track.box, track.quality = tracker, np.asarray(box_full, float), 100.0
+    def follow(self, track, landmarks):
+        """Move a track's box with its landmarks while re-detection fails; call after each frame's landmarks."""
+        landmarks = np.asarray(landmarks, dtype=np.float64)
+        left, right = face.eye_centers(landmarks)
+        centre, eyes = landmarks.mean(axis=0), max(float(np.hypot(*(right - left))), 1e-6)
+        if track.missed == 0 or track.anchor is None:
+            track.anchor = (np.asarray(track.box, float), centre, eyes)
+            return
+        box, centre0, eyes0 = track.anchor
+        scale = eyes / eyes0
+        mid0 = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+        half = np.array([box[2] - box[0], box[3] - box[1]]) * scale / 2
+        mid = centre + (mid0 - centre0) * scale
+        track.box = np.array([mid[0] - half[0], mid[1] - half[1], mid[0] + half[0], mid[1] + half[1]])
 
-    def _match(self, boxes, small, scale, dlib):
-        unmatched = list(range(len(boxes)))
-        kept = []
-        # greedy matching, best overlap first
-        pairs = sorted(
-            ((iou(t.box, boxes[j]), i, j) for i, t in enumerate(self.tracks) for j in range(len(boxes))), reverse=True
-        )
-        used_tracks = set()
-        for overlap, i, j in pairs:
-            if overlap < 0.3 or i in used_tracks or j not in unmatched:
-                continue
-            used_tracks.add(i)
-            unmatched.remove(j)
-            t = self.tracks[i]
-            t.missed = 0
-            self._start_tracker(t, boxes[j], small, scale, dlib)
-            kept.append(t)
-        for i, t in enumerate(self.tracks):
-            if i not in used_tracks:
-                t.missed += 1
-                if t.missed <= self.max_missed and t.quality >= self.min_quality:
-                    kept.append(t)
-        for j in unmatched:
-            t = Track(id=self._next_id, box=boxes[j], first_frame=self._frame)
-            self._next_id += 1
-            self._start_tracker(t, boxes[j], small, scale, dlib)
-            kept.append(t)
-        self.tracks = sorted(kept, key=lambda t: t.id)
+    def close(self):
+        """Stop the search thread (a running search is abandoned)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+            self._pending = None
