@@ -14,12 +14,13 @@ each eye's EAR *relative to that eye's own open level*:
   frames/s and below, three frames at 60), so high frame rates do not turn
   landmark jitter into dips;
 - **closing and reopening**: an eye closes when its ratio falls below
-  ``close_ratio``. It counts as open again once its ratio has risen
-  ``rise`` above the lowest point of the closure (but at least ``reopen_ratio``
-  and at most ``open_ratio``): a blink ends when the lids come back up part of
-  the way, so two blinks in quick succession stay two, and lids that stay
-  lowered after a blink (looking down, a head tilt) do not stretch the blink
-  into a long closure;
+  ``close_ratio``. Once both eyes have closed together, an eye counts as open
+  again when its ratio has risen ``rise`` above the lowest point of the
+  closure (but at least ``reopen_ratio`` and at most ``open_ratio``): a blink
+  ends when the lids come back up part of the way, so two blinks in quick
+  succession stay two, and lids that stay lowered after a blink (looking
+  down, a head tilt) do not stretch the blink into a long closure. A single
+  closed eye (a wink) must come back above ``open_ratio``;
 - **durations** [2]_: both eyes closed together for ``min_blink_s`` to
   ``max_blink_s`` seconds is a ``blink`` (a blink lasts roughly 100-400 ms;
   shorter dips are noise); longer is ``eyes_closed``; one eye closed for at
@@ -90,8 +91,8 @@ class BlinkDetector:
     close_ratio : float, default=0.65
         An eye closes when its EAR falls below this fraction of its open level.
     rise : float, default=0.2
-        A closed eye is open again once its ratio is this much above the
-        lowest ratio of the closure ...
+        After both eyes closed, an eye is open again once its ratio is this
+        much above the lowest ratio of the closure ...
     reopen_ratio : float, default=0.7
         ... and at least this (a hysteresis above ``close_ratio``) ...
     open_ratio : float, default=0.8
@@ -164,10 +165,10 @@ class BlinkDetector:
             return None
         return tuple(float(np.percentile(e.history, self.baseline_percentile)) for e in self._eyes)
 
-    def _step(self, eye, ratio):
+    def _step(self, eye, ratio, both):
         if eye.closed:
             eye.lowest = min(eye.lowest, ratio)
-            reopen = min(self.open_ratio, max(self.reopen_ratio, eye.lowest + self.rise))
+            reopen = min(self.open_ratio, max(self.reopen_ratio, eye.lowest + self.rise)) if both else self.open_ratio
             eye.closed = ratio < reopen
         elif ratio < self.close_ratio:
             eye.closed, eye.lowest = True, ratio
@@ -184,8 +185,9 @@ class BlinkDetector:
         self.last_ratios = ratios
         if self.frames_seen <= self.warmup_frames:
             return None
+        both = self._event is not None and self._event["both"] > 0 or all(e.closed for e in self._eyes)
         for eye, ratio in zip(self._eyes, ratios):
-            self._step(eye, ratio)
+            self._step(eye, ratio, both)
         closed = [eye.closed for eye in self._eyes]
         if any(closed):
             if self._event is None:

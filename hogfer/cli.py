@@ -51,6 +51,9 @@ def cli(verbose):
     """hogfer: facial expression recognition on FER2013."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    from .video import quiet_opencv
+
+    quiet_opencv()
 
 
 @cli.group(cls=_Group)
@@ -394,7 +397,7 @@ model_option = click.option(
     "model_name",
     default=None,
     metavar="NAME|PATH|none",
-    help="Emotion model: a trained model's name or file; default: the most accurate fast one (live: timed on this machine); none: no emotions.",
+    help="Emotion model: a trained model's name or file; default: the most accurate by validation (live: the most accurate fast enough, timed on this machine); none: no emotions.",
 )
 
 
@@ -417,16 +420,16 @@ def _load_emotion_model(model_name, *, for_video=False):
 @click.option("--events", type=click.Path(dir_okay=False), default=None, help="Write events as JSON lines here.")
 @click.option("--no-display", is_flag=True, help="Do not open a window.")
 @click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after N frames.")
-@click.option("--detect-every", type=click.IntRange(min=1), default=5, show_default=True, help="Detect faces every N frames; track in between.")
-@click.option("--detect-width", type=click.IntRange(min=80), default=320, show_default=True, help="Width of the frame copy faces are detected on.")
-def live(source, blinks, model_name, output, events, no_display, max_frames, detect_every, detect_width):
+@click.option("--min-face", type=click.IntRange(min=20), default=40, show_default=True, help="Smallest face (pixels wide) the search finds, at any resolution.")
+@click.option("--search-every", type=click.IntRange(min=1), default=20, show_default=True, help="Frames between full-frame searches for new faces.")
+@click.option("--quiet", is_flag=True, help="No progress bar for a video file.")
+def live(source, blinks, model_name, output, events, no_display, max_frames, min_face, search_every, quiet):
     """Emotions (and blinks) of every face in a webcam or video, live.
 
     Ends at the end of the video, on q or Esc in the window, or on Ctrl-C,
     always with complete output files and a summary.
     """
-    import os
-
+    from ._progress import progress_bar, show_progress
     from .live import FrameProcessor, run_live
     from .tracking import FaceTracker
     from .video import EventLog, VideoFileSink, VideoSource, WindowSink
@@ -438,13 +441,15 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, det
             click.echo("No display found: running without a window (pass --no-display to silence this).", err=True)
         else:
             window = WindowSink()
+    tracker = FaceTracker(min_face=min_face, search_every=search_every, search_lag=min(16, search_every))
     with VideoSource(source) as src:
-        processor = FrameProcessor(
-            model, fps=src.fps, blinks=blinks, tracker=FaceTracker(detect_every=detect_every, detect_width=detect_width)
-        )
+        processor = FrameProcessor(model, fps=src.fps, blinks=blinks, tracker=tracker)
         video_sink = VideoFileSink(output, src.fps, src.size) if output else None
         event_log = EventLog(events) if events else None
-        summary = run_live(src, processor, video_sink=video_sink, event_log=event_log, window=window, max_frames=max_frames)
+        total = min(src.frame_count or 0, max_frames or src.frame_count or 0) or None
+        with show_progress(not quiet and not src.is_camera), progress_bar(total=total, desc="frames", unit="frame") as bar:
+            summary = run_live(src, processor, video_sink=video_sink, event_log=event_log, window=window,
+                               max_frames=max_frames, on_result=lambda _: bar.update())
     click.echo(_live_summary(summary, model, blinks))
     if output:
         click.echo(f"Wrote {output}")
@@ -476,13 +481,20 @@ def _live_summary(summary, model, blinks):
     return "\n".join(lines)
 
 
+detector_option = click.option(
+    "--detector", type=click.Choice(["hog", "cnn"]), default="hog", show_default=True,
+    help="dlib's HOG face detector (with tilted copies), or its CNN detector (finds more turned faces; seconds a photo).",
+)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @model_option
+@detector_option
+@click.option("--upsample", type=click.IntRange(min=0, max=3), default=1, show_default=True, help="Times the image is doubled before the search (smaller faces, slower).")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Annotated copies and predictions.json go here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Images per batch.")
-def predict(inputs, model_name, output_dir, as_json, batch_size):
+def predict(inputs, model_name, detector, upsample, output_dir, as_json):
     """Emotion of every face in images or folders of images.
 
     Exit code 1 if an input could not be read or no face was found at all.
@@ -496,13 +508,14 @@ def predict(inputs, model_name, output_dir, as_json, batch_size):
     paths = collect_images(inputs)
     model = _load_emotion_model(model_name)
     with show_progress(not as_json and len(paths) > 1):
-        results = predict_images(paths, model, output_dir=output_dir, batch_size=batch_size)
+        results = predict_images(paths, model, output_dir=output_dir, detector=detector, upsample=upsample)
     if output_dir:
         with atomic_path(f"{output_dir}/predictions.json") as tmp:
             tmp.write_text(json.dumps(results, indent=1) + "\n")
     if as_json:
         click.echo(json.dumps(results, indent=1))
     else:
+        click.echo(f"emotion model: {_model_line(model)}")
         for r in results:
             if r.get("error"):
                 click.echo(f"{r['file']}: {r['error']}")
@@ -521,6 +534,13 @@ def predict(inputs, model_name, output_dir, as_json, batch_size):
         raise click.ClickException("No face found in any input.")
 
 
+def _model_line(model):
+    if model is None:
+        return "none"
+    val = ((model.metadata.get("metrics") or {}).get("validation") or {}).get("accuracy")
+    return model.name + (f" (validation accuracy {val:.1%})" if val is not None else "")
+
+
 @cli.command()
 @click.argument("image", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_name", default="xception", show_default=True, help="A trained xception or hybrid model (name or file).")
@@ -532,25 +552,20 @@ def explain(image, model_name, output, max_faces):
     A 48x48 image is taken as a face crop; in any other image the faces are
     detected and aligned first.
     """
-    import cv2
-
-    from . import face
     from .exceptions import HogferError
+    from .faces import find_faces, read_image
     from .model_store import load_model
     from .plots import plot_explanations
-    from .predict import find_faces
 
     explicit = "/" in model_name or model_name.endswith((".json", ".skops"))
     estimator, meta = load_model(model_name, allow_external=explicit)
     if not hasattr(estimator, "model_"):
         raise HogferError(f"{model_name}: Grad-CAM explains deep models (xception, hybrid); this one is {meta.get('kind', 'classical')}.")
-    gray = cv2.imread(image, cv2.IMREAD_GRAYSCALE)
-    if gray is None:
-        raise HogferError(f"{image}: not a readable image.")
+    _, gray = read_image(image)
     if gray.shape == (48, 48):
         crops = [gray]
     else:
-        crops = [face.align_face(gray, pts) for _, pts in find_faces(gray)[:max_faces]]
+        crops = [f.crop for f in find_faces(gray)[:max_faces]]
         if not crops:
             raise HogferError(f"{image}: no face found.")
     from .deep.explain import grad_cam

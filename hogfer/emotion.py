@@ -47,14 +47,23 @@ def _candidates(min_faces_per_s):
     return candidates
 
 
-def default_model_name(min_faces_per_s=MIN_FACES_PER_S):
-    """The model with the best *validation* accuracy among those fast enough for live video.
+def default_model_name(min_faces_per_s=None):
+    """The trained model with the best *validation* accuracy, or the best among those fast enough.
 
-    Speed is the model's own prediction rate on PrivateTest's faces as recorded
-    when it was trained, on that machine at that time; the live app times the
-    models again on the machine it runs on (:meth:`EmotionModel.load_for_video`).
+    Parameters
+    ----------
+    min_faces_per_s : float, default=None
+        None: every model, whatever its speed (still images: ``hogfer
+        predict`` and :meth:`EmotionModel.load`). A rate: only models whose
+        prediction rate, as recorded when they were trained (on that machine,
+        at that time), reaches it, unless none does. The live app times the
+        models again on the machine it runs on instead
+        (:meth:`EmotionModel.load_for_video`).
+
     PrivateTest's accuracy plays no part in the choice.
     """
+    if min_faces_per_s is None:
+        return max(_candidates(0.0), key=lambda c: c[1])[3]
     return max(_candidates(min_faces_per_s))[3]
 
 
@@ -104,7 +113,7 @@ class EmotionModel:
 
     @classmethod
     def load(cls, name=None, *, allow_external=False):
-        """Load a model by name or path; the default is :func:`default_model_name`."""
+        """Load a model by name or path; the default is the most accurate one (:func:`default_model_name`)."""
         from .model_store import load_model
 
         estimator, metadata = load_model(name or default_model_name(), allow_external=allow_external)
@@ -163,13 +172,18 @@ class EmotionModel:
         return params.get("tta")
 
     def predict_proba(self, crops):
-        """Probabilities ``(n, n_emotions)`` for grey crops ``(n, 48, 48)``."""
+        """Probabilities ``(n, n_emotions)`` for grey crops ``(n, 48, 48)``; each row sums to 1.
+
+        Engines computing in float32 or 8 bits round their softmax, so the rows
+        are normalised again in float64 here.
+        """
         crops = np.asarray(crops)
         if len(crops) == 0:
             return np.empty((0, len(self.emotions)))
         if hasattr(self.estimator, "predict_proba"):
-            return np.asarray(self.estimator.predict_proba(crops), dtype=float)
-        scores = np.asarray(self.estimator.decision_function(crops), dtype=float)
+            probs = np.clip(np.asarray(self.estimator.predict_proba(crops), dtype=np.float64), 0.0, None)
+            return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-300)
+        scores = np.asarray(self.estimator.decision_function(crops), dtype=np.float64)
         scores = scores - scores.max(axis=1, keepdims=True)
         expd = np.exp(scores)
         return expd / expd.sum(axis=1, keepdims=True)

@@ -1,16 +1,17 @@
-"""Emotions of every face in still images, in batches, with annotated copies."""
+"""Emotions of every face in still images: one call for one image, batches with annotated copies."""
 
+import functools
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from . import face
 from ._io import atomic_path
 from ._progress import progress_bar
 from .exceptions import HogferError
+from .faces import find_faces, read_image
 
-__all__ = ["IMAGE_SUFFIXES", "collect_images", "find_faces", "predict_images"]
+__all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_faces", "predict_images"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,25 +35,81 @@ def collect_images(inputs):
     return paths
 
 
-def find_faces(gray, *, max_side=1280):
-    """Face boxes and landmarks in a grey image: ``[(box, landmarks (68, 2))]``.
+@functools.lru_cache(maxsize=2)
+def _cached_model(name):
+    from .emotion import EmotionModel
 
-    Large images are searched at most ``max_side`` pixels wide; small ones
-    (under 640 pixels) are upsampled once so faces of ~40 pixels are found.
+    return EmotionModel.load(name)
+
+
+def _classify(faces, model):
+    """Set each face's probabilities (one batch) and the model's name; return the faces."""
+    if faces and model is not None:
+        probs = model.predict_proba(np.stack([f.crop for f in faces]))
+        for f, p in zip(faces, probs):
+            f.probabilities = dict(zip(model.emotions, (float(v) for v in p)))
+            f.model = model.name
+    return faces
+
+
+def predict_faces(image, model=None, *, detector="hog", upsample=1):
+    """Every face in one image with its emotion probabilities.
+
+    Parameters
+    ----------
+    image : path-like or ndarray
+        A file, or an array of any size: grey, BGR or BGRA, 8 or 16 bits
+        (see :func:`hogfer.faces.read_image`).
+    model : hogfer.emotion.EmotionModel or str, default=None
+        The emotion model or its name; None: the most accurate trained model
+        by validation accuracy (:func:`hogfer.emotion.default_model_name`),
+        loaded once per process.
+    detector : {"hog", "cnn"}, default="hog"
+        See :func:`hogfer.faces.find_faces`.
+    upsample : int, default=1
+        See :func:`hogfer.faces.find_faces`.
+
+    Returns
+    -------
+    list of hogfer.faces.Face
+        Each with ``box``, ``landmarks``, ``crop``, ``probabilities`` (a dict
+        over the model's emotions, summing to 1), ``emotion`` and ``model``.
+
+    Examples
+    --------
+    >>> from hogfer import predict_faces
+    >>> for face in predict_faces("group.jpg"):  # doctest: +SKIP
+    ...     print(face.box, face.emotion, face.model)
     """
+    if model is None or isinstance(model, str):
+        from .emotion import default_model_name
+
+        model = _cached_model(model or default_model_name())
+    return _classify(find_faces(image, detector=detector, upsample=upsample), model)
+
+
+def _annotate(image, faces, model, path, output_dir):
     import cv2
 
-    h, w = gray.shape
-    scale = min(1.0, max_side / max(h, w))
-    small = gray if scale == 1.0 else cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
-    boxes, _ = face.detect_faces(small, upsample=1 if max(small.shape) < 640 else 0)
-    out = []
-    for box in boxes / scale:
-        out.append((box, face.predict_landmarks(gray, box)))
-    return out
+    from .overlay import draw_faces, draw_status
+
+    emotions = model.emotions if model is not None else ()
+    drawn = [
+        {"id": i + 1, "box": f.box, "landmarks": f.landmarks, "emotion": f.emotion,
+         "probability": f.probabilities[f.emotion] if f.probabilities else None,
+         "probabilities": list(f.probabilities.values()) if f.probabilities else None}
+        for i, f in enumerate(faces)
+    ]
+    draw_faces(image, drawn, emotions)
+    draw_status(image, "hogfer" + (f"  {model.name}" if model is not None else "") + f"  faces {len(faces)}")
+    out = Path(output_dir) / f"{Path(path).stem}.hogfer.jpg"
+    with atomic_path(out) as tmp:
+        if not cv2.imwrite(str(tmp), image):
+            raise HogferError(f"{out}: could not write the annotated image.")
+    return str(out)
 
 
-def predict_images(paths, model=None, *, output_dir=None, batch_size=32):
+def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsample=1):
     """Find every face in each image, classify it, optionally write annotated copies.
 
     Parameters
@@ -63,63 +120,34 @@ def predict_images(paths, model=None, *, output_dir=None, batch_size=32):
         Emotion classifier; faces and landmarks only if None.
     output_dir : path-like, default=None
         Where annotated copies go (``<stem>.hogfer.jpg``), written atomically.
-    batch_size : int, default=32
-        Images whose faces are classified in one call.
+    detector, upsample
+        See :func:`hogfer.faces.find_faces`.
 
     Returns
     -------
     list of dict
-        Per image: ``file``, ``faces`` (box, landmarks, probabilities,
-        emotion) and ``error`` where the file could not be read.
+        Per image: ``file``, ``faces`` (id, box, landmarks, probabilities,
+        emotion, model) and ``error`` where the file could not be read
+        (missing, not an image, truncated or corrupt).
     """
-    import cv2
-
-    from .overlay import draw_faces
-
     results = []
-    emotions = model.emotions if model is not None else ()
     with progress_bar(total=len(paths), desc="images", unit="img") as bar:
-        for start in range(0, len(paths), batch_size):
-            batch = []
-            for path in paths[start : start + batch_size]:
-                image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-                if image is None:
-                    logger.warning("%s: not a readable image", path)
-                    batch.append((path, None, [], []))
-                    continue
-                gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-                found = find_faces(gray)
-                crops = [face.align_face(gray, pts) for _, pts in found]
-                batch.append((path, image, found, crops))
-            crops = [c for _, _, _, cs in batch for c in cs]
-            probs = model.predict_proba(np.stack(crops)) if (model is not None and crops) else None
-            k = 0
-            for path, image, found, _ in batch:
-                if image is None:
-                    results.append({"file": str(path), "faces": [], "error": "not a readable image"})
-                    bar.update()
-                    continue
-                faces = []
-                for i, (box, pts) in enumerate(found):
-                    record = {"id": i + 1, "box": [float(v) for v in box], "landmarks": pts.round(1).tolist()}
-                    if probs is not None:
-                        p = probs[k]
-                        record["probabilities"] = {e: round(float(v), 4) for e, v in zip(emotions, p)}
-                        record["emotion"] = emotions[int(np.argmax(p))]
-                        record["probability"] = float(np.max(p))
-                    k += 1
-                    faces.append(record)
-                result = {"file": str(path), "faces": faces}
-                if not faces:
-                    result["note"] = "no face found"
-                if output_dir is not None:
-                    drawn = [{**f, "probabilities": list(f.get("probabilities", {}).values()) or None} for f in faces]
-                    draw_faces(image, drawn, emotions)
-                    out = Path(output_dir) / f"{Path(path).stem}.hogfer.jpg"
-                    with atomic_path(out) as tmp:
-                        if not cv2.imwrite(str(tmp), image):
-                            raise HogferError(f"{out}: could not write the annotated image.")
-                    result["annotated"] = str(out)
-                results.append(result)
+        for path in paths:
+            try:
+                image, _ = read_image(path)
+            except HogferError as exc:
+                logger.warning("%s", exc)
+                results.append({"file": str(path), "faces": [], "error": str(exc)})
                 bar.update()
+                continue
+            faces = _classify(find_faces(image, detector=detector, upsample=upsample), model)
+            result = {"file": str(path), "faces": [f.to_dict(i + 1) for i, f in enumerate(faces)]}
+            if model is not None:
+                result["model"] = model.name
+            if not faces:
+                result["note"] = "no face found"
+            if output_dir is not None:
+                result["annotated"] = _annotate(image, faces, model, path, output_dir)
+            results.append(result)
+            bar.update()
     return results

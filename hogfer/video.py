@@ -7,17 +7,37 @@ renames it when closed, so an interrupted run leaves complete files.
 """
 
 import json
+import logging
 import os
 from pathlib import Path
 
 from .exceptions import HogferError
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["VideoSource", "VideoFileSink", "EventLog", "WindowSink"]
 
 
+def quiet_opencv():
+    """Silence OpenCV's own log and FFmpeg's (a dozen lines for a missing camera) in OpenCV imported from now on.
+
+    hogfer reports what went wrong in one line of its own instead; a user's
+    own setting of these variables wins.
+    """
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("OPENCV_VIDEOIO_DEBUG", "0")
+
+
 def _cv2():
+    """OpenCV, quietened (:func:`quiet_opencv`)."""
+    quiet_opencv()
     import cv2
 
+    try:
+        cv2.setLogLevel(0)  # silent, when cv2 was imported before the variables were set
+    except AttributeError:  # pragma: no cover - very old OpenCV
+        pass
     return cv2
 
 
@@ -47,7 +67,8 @@ class VideoSource:
                 raise HogferError(f"{self.spec}: not a readable video or stream.")
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
         if not 1.0 <= self.fps <= 240.0:
-            self.fps = 30.0 if self.is_camera else 25.0
+            reported, self.fps = self.fps, 30.0 if self.is_camera else 25.0
+            logger.warning("%s: frame rate %s is missing or absurd; taking %g frames/s", self.spec, f"{reported:g}", self.fps)
         self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self._first = self._cap.read()
         if not self._first[0] or self._first[1] is None:

@@ -1,0 +1,293 @@
+"""Every face in a still image: reading any image, finding faces, landmarks and aligned crops.
+
+One path for ``hogfer predict``, ``hogfer explain`` and the library
+(:func:`hogfer.predict_faces`): :func:`read_image` turns a file or an array
+of any common layout into 8-bit BGR and grey, and :func:`find_faces`
+returns one :class:`Face` per face with its box, 68 landmarks and the
+48x48 crop the emotion models take. Videos go through
+:class:`hogfer.tracking.FaceTracker` instead, which follows faces from frame
+to frame.
+
+Finding faces
+-------------
+``detector="hog"`` (the default) runs dlib's HOG detector on the image
+upsampled ``upsample`` times (once by default, so faces down to about 40
+pixels are found), then again on copies rotated by each of ``angles``, for
+heads tilted past what the frontal detector accepts (about 15 degrees).
+Overlapping finds of one face are merged, the best-scoring kept; a face
+found only in a rotated copy gets its landmarks there, mapped back.
+``detector="cnn"`` runs dlib's CNN (MMOD) face detector, shipped in
+``face-recognition-models``: it also finds faces turned further from the
+camera, and takes seconds per photo on a CPU.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import face
+from .exceptions import HogferError
+
+__all__ = ["Face", "read_image", "find_faces", "DETECTORS"]
+
+DETECTORS = ("hog", "cnn")
+
+#: A face found only in a rotated copy must score this much to be kept
+#: (the upright pass keeps dlib's own threshold, 0).
+ROTATED_MIN_SCORE = 0.3
+
+
+@dataclass
+class Face:
+    """One face in an image.
+
+    Attributes
+    ----------
+    box : ndarray of shape (4,)
+        ``(left, top, right, bottom)`` in image pixels (upright, even for a
+        face found in a rotated copy).
+    landmarks : ndarray of shape (68, 2)
+        dlib's 68 points, ``(x, y)`` in image pixels.
+    score : float
+        The detector's confidence.
+    angle : float
+        Rotation of the copy the face was found in (0: the image as it is).
+    crop : ndarray of shape (48, 48), dtype uint8
+        The face aligned as FER2013's faces are (:func:`hogfer.face.align_face`).
+    probabilities : dict or None
+        Emotion -> probability, once a model has classified the face.
+    model : str or None
+        The name of that model.
+    """
+
+    box: np.ndarray
+    landmarks: np.ndarray
+    score: float
+    angle: float = 0.0
+    crop: np.ndarray = field(default=None, repr=False)
+    probabilities: dict | None = None
+    model: str | None = None
+
+    @property
+    def emotion(self):
+        """The most probable emotion, or None before classification."""
+        return max(self.probabilities, key=self.probabilities.get) if self.probabilities else None
+
+    def to_dict(self, index=None):
+        """A JSON-ready record (the landmarks rounded to 0.1 pixel)."""
+        record = {} if index is None else {"id": index}
+        record.update(box=[round(float(v), 1) for v in self.box], score=round(float(self.score), 3))
+        if self.angle:
+            record["angle"] = self.angle
+        record["landmarks"] = np.round(self.landmarks, 1).tolist()
+        if self.probabilities is not None:
+            record.update(
+                probabilities={k: round(float(v), 4) for k, v in self.probabilities.items()},
+                emotion=self.emotion,
+                probability=round(float(self.probabilities[self.emotion]), 4),
+                model=self.model,
+            )
+        return record
+
+
+def _to_uint8(array):
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.uint16:
+        return (array.astype(np.uint32) * 255 // 65535).astype(np.uint8)
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    if np.issubdtype(array.dtype, np.floating):
+        finite = array[np.isfinite(array)]
+        top = 1.0 if finite.size == 0 or finite.max() <= 1.0 else 255.0
+        return np.clip(np.nan_to_num(array) * (255.0 / top), 0, 255).round().astype(np.uint8)
+    if np.issubdtype(array.dtype, np.integer):
+        top = 255 if array.max(initial=0) <= 255 else 65535
+        return np.clip(array.astype(np.float64) * (255.0 / top), 0, 255).round().astype(np.uint8)
+    raise HogferError(f"an image of dtype {array.dtype} is not supported.")
+
+
+def _open_file(path):
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise HogferError(f"{path}: no such file.")
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)  # phones store the rotation apart
+            image.load()
+    except UnidentifiedImageError:
+        raise HogferError(f"{path}: not an image (or a format hogfer cannot read).") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise HogferError(f"{path}: a truncated or corrupt image ({exc}).") from None
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F", "1", "L"):
+        return np.asarray(image)
+    rgb = np.asarray(image.convert("RGB"))
+    return np.ascontiguousarray(rgb[..., ::-1])  # BGR, as OpenCV has it
+
+
+def read_image(source):
+    """An image as 8-bit BGR and grey copies.
+
+    Parameters
+    ----------
+    source : path-like or ndarray
+        A file (any format Pillow reads; a phone photo's EXIF rotation is
+        applied), or an array: ``(H, W)`` grey, ``(H, W, 3)`` BGR or
+        ``(H, W, 4)`` BGRA (OpenCV's channel order), of 8 or 16 bits or
+        floats in [0, 1].
+
+    Returns
+    -------
+    bgr : ndarray of shape (H, W, 3), dtype uint8
+    gray : ndarray of shape (H, W), dtype uint8
+
+    Raises
+    ------
+    HogferError
+        A missing, unreadable, truncated or corrupt file, or an array of
+        another shape.
+    """
+    import cv2
+
+    array = _open_file(source) if isinstance(source, (str, Path)) else np.asarray(source)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or min(array.shape[:2]) < 1:
+        raise HogferError(f"an image must be (H, W), (H, W, 3) or (H, W, 4); got shape {array.shape}.")
+    array = _to_uint8(array)
+    if array.ndim == 2:
+        gray = np.ascontiguousarray(array)
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), gray
+    bgr = np.ascontiguousarray(array[..., :3])
+    return bgr, cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+
+
+_per_thread = threading.local()
+
+
+def cnn_face_detector():
+    """dlib's CNN (MMOD) face detector, one per thread."""
+    detector = getattr(_per_thread, "cnn", None)
+    if detector is None:
+        path = face.landmark_model_path().with_name("mmod_human_face_detector.dat")
+        if not path.exists():
+            raise HogferError(f"dlib's CNN face detector is missing at {path}: reinstall face-recognition-models")
+        detector = _per_thread.cnn = face._dlib().cnn_face_detection_model_v1(str(path))
+    return detector
+
+
+def _rotation(shape, angle):
+    """The affine map that rotates an image of ``shape`` by ``angle`` degrees into a canvas holding all of it."""
+    import cv2
+
+    h, w = shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(np.ceil(h * sin + w * cos)), int(np.ceil(h * cos + w * sin)))
+    matrix[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
+    return matrix, size
+
+
+def _rotated(gray, angle):
+    """``gray`` rotated by ``angle`` degrees, and the map from ``gray``'s pixels to the copy's."""
+    import cv2
+
+    matrix, size = _rotation(gray.shape, angle)
+    return cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), matrix
+
+
+def _apply(matrix, points):
+    points = np.asarray(points, dtype=np.float64)
+    return points @ matrix[:, :2].T + matrix[:, 2]
+
+
+def _hog_candidates(gray, upsample, angles):
+    """(box in the searched image, score, angle, map from the image to it) of every find."""
+    found = []
+    boxes, scores = face.detect_faces(gray, upsample)
+    found += [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
+    for angle in angles:
+        rotated, matrix = _rotated(gray, angle)
+        boxes, scores = face.detect_faces(rotated, upsample)
+        found += [(b, s, float(angle), matrix) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
+    return found
+
+
+def _cnn_candidates(gray, upsample, max_pixels=5e5):
+    import cv2
+
+    scale = min(1.0, float(np.sqrt(max_pixels / gray.size)))
+    small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    found = []
+    for d in cnn_face_detector()(np.ascontiguousarray(small), upsample):
+        r = d.rect
+        box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float) / scale
+        found.append((box, float(d.confidence), 0.0, None))
+    return found
+
+
+def _upright_box(box, matrix):
+    if matrix is None:
+        return np.asarray(box, dtype=float)
+    inverse = _invert(matrix)
+    corners = _apply(inverse, [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    centre, side = corners.mean(axis=0), float(box[2] - box[0])
+    return np.array([centre[0] - side / 2, centre[1] - side / 2, centre[0] + side / 2, centre[1] + side / 2])
+
+
+def _invert(matrix):
+    import cv2
+
+    return cv2.invertAffineTransform(matrix)
+
+
+def find_faces(image, *, detector="hog", upsample=1, angles=(-30.0, 30.0), size=48):
+    """Every face in an image, with its 68 landmarks and aligned crop.
+
+    Parameters
+    ----------
+    image : path-like or ndarray
+        Anything :func:`read_image` takes.
+    detector : {"hog", "cnn"}, default="hog"
+        dlib's HOG detector (fast) or its CNN detector (slower, finds more
+        turned faces). See the module's notes.
+    upsample : int, default=1
+        Times the image is doubled before the search (each finds faces half
+        as large, at four times the cost).
+    angles : sequence of float, default=(-30.0, 30.0)
+        HOG only: rotations (degrees) of the extra copies searched for tilted
+        faces; ``()`` for none.
+    size : int, default=48
+        Side of the aligned crops.
+
+    Returns
+    -------
+    list of Face
+        Sorted left to right.
+    """
+    if detector not in DETECTORS:
+        raise HogferError(f"unknown face detector {detector!r}: choose from {', '.join(DETECTORS)}.")
+    _, gray = read_image(image)
+    if detector == "hog":
+        candidates = _hog_candidates(gray, upsample, angles)
+    else:
+        candidates = _cnn_candidates(gray, upsample)
+    from .tracking import _overlaps
+
+    kept = []
+    for box, score, angle, matrix in sorted(candidates, key=lambda c: (-c[1], abs(c[2]))):
+        upright = _upright_box(box, matrix)
+        if not any(_overlaps(upright, k[0]) for k in kept):
+            kept.append((upright, box, score, angle, matrix))
+    faces = []
+    for upright, box, score, angle, matrix in kept:
+        if matrix is None:
+            points = face.predict_landmarks(gray, box)
+        else:
+            points = _apply(_invert(matrix), face.predict_landmarks(_rotated(gray, angle)[0], box)).astype(np.float32)
+        faces.append(Face(upright, points, float(score), angle, face.align_face(gray, points, size)))
+    return sorted(faces, key=lambda f: (f.box[0], f.box[1]))
