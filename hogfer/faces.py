@@ -36,7 +36,7 @@ DETECTORS = ("hog", "cnn")
 
 #: A face found only in a rotated copy must score this much to be kept
 #: (the upright pass keeps dlib's own threshold, 0).
-ROTATED_MIN_SCORE = 0.3
+ROTATED_MIN_SCORE = 0.5
 
 
 @dataclass
@@ -245,7 +245,7 @@ def _invert(matrix):
     return cv2.invertAffineTransform(matrix)
 
 
-def find_faces(image, *, detector="hog", upsample=1, angles=(-30.0, 30.0), size=48):
+def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=48):
     """Every face in an image, with its 68 landmarks and aligned crop.
 
     Parameters
@@ -258,7 +258,7 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-30.0, 30.0), size=
     upsample : int, default=1
         Times the image is doubled before the search (each finds faces half
         as large, at four times the cost).
-    angles : sequence of float, default=(-30.0, 30.0)
+    angles : sequence of float, default=(-40.0, 40.0)
         HOG only: rotations (degrees) of the extra copies searched for tilted
         faces; ``()`` for none.
     size : int, default=48

@@ -64,15 +64,20 @@ def _bars(img, emotions, probs, x, y, unit):
 def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
     """Draw each face's box, number, emotion label, probability bars and blink count, in place.
 
+    Sizes follow the image (:func:`ui_scale`), and shrink for faces under
+    160 pixels wide, down to half the size used at 720 pixels.
+
     ``faces`` are dicts with ``box`` and ``id``, optionally ``emotion``,
     ``probability``, ``probabilities`` (a list in ``emotions``' order),
     ``landmarks``, ``blinks`` and ``winks``.
     """
     import cv2
 
-    unit = ui_scale(frame.shape)
+    image_unit = ui_scale(frame.shape)
     for f in faces:
         left, top, right, bottom = (int(round(v)) for v in f["box"])
+        # sized with the image, but no larger than the face warrants (small faces in a group photo)
+        unit = min(image_unit, max(0.5, (right - left) / 160.0))
         cv2.rectangle(frame, (left, top), (right, bottom), _GREEN, max(2, int(round(2 * unit))))
         label = f"#{f['id']}"
         if f.get("emotion"):

@@ -97,7 +97,7 @@ def test_same_seed_same_model(small_csv, tmp_path):
     assert runs[0]["chosen_params"] == runs[1]["chosen_params"]
 
 
-def test_live_default_model_is_chosen_on_validation_not_privatetest(tmp_path, monkeypatch):
+def test_default_models_are_chosen_on_validation_not_privatetest(tmp_path, monkeypatch):
     from hogfer.emotion import default_model_name
 
     monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
@@ -115,7 +115,8 @@ def test_live_default_model_is_chosen_on_validation_not_privatetest(tmp_path, mo
     fake("fast-good", 0.97, 0.50, 1.0)  # 1000 faces/s
     fake("fast-lucky", 0.96, 0.99, 1.0)  # best on PrivateTest: must not matter
     fake("slow-best", 0.99, 0.99, 100.0)  # 10 faces/s: too slow for video
-    assert default_model_name() == "fast-good"
+    assert default_model_name(min_faces_per_s=200) == "fast-good"  # for video, by recorded speed
+    assert default_model_name() == "slow-best"  # for photos: the most accurate, whatever its speed
 
 
 def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_path, monkeypatch):

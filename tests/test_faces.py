@@ -1,0 +1,193 @@
+"""Faces in still images: reading any image, finding small and tilted faces, one library call, the predict CLI."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hogfer import face
+from hogfer.cli import cli
+from hogfer.exceptions import HogferError
+from hogfer.faces import find_faces, read_image
+
+
+def _astronaut_bgr():
+    import cv2
+
+    data = pytest.importorskip("skimage.data")
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def _clip_frames():
+    """A frame of each shared video (faces of other people), when the videos are here."""
+    import cv2
+
+    data = os.environ.get("HOGFER_DATA")
+    folder = Path(data).resolve().parent.parent / "video" if data else None
+    frames = []
+    for name, index in (("smile_wink_blink", 100), ("talking_khill", 60)):
+        path = folder / f"{name}.mp4" if folder else None
+        if path is None or not path.exists():
+            continue
+        cap = cv2.VideoCapture(str(path))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = cap.read()
+        cap.release()
+        if ok:
+            frames.append(frame)
+    return frames
+
+
+def _paste(canvas, image, width, centre, angle=0.0):
+    """Paste ``image`` scaled to ``width`` and rotated by ``angle`` degrees, centred at ``centre``."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = width / w
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    matrix[:, 2] += np.array(centre) - (w / 2, h / 2)
+    mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, canvas.shape[1::-1])
+    warped = cv2.warpAffine(image, matrix, canvas.shape[1::-1], flags=cv2.INTER_AREA)
+    canvas[mask > 0] = warped[mask > 0]
+
+
+@pytest.fixture(scope="module")
+def group_photo():
+    """A 1600x1000 'group photo' made here: faces 40 to 200 pixels wide, two tilted by 45 degrees.
+
+    Returns the image and the centre of every face put in it.
+    """
+    astronaut = _astronaut_bgr()
+    head = astronaut[30:230, 130:320]  # the astronaut's head and some background; her face is ~95 of 190 px
+    sources = [head] + [f for f in _clip_frames()]
+    canvas = np.full((1000, 1600, 3), 170, np.uint8)
+    canvas[:, :, 1] = np.linspace(120, 200, 1600).astype(np.uint8)[None, :]
+    placed = []
+    layout = [(400, (200, 250), 0), (200, (600, 250), 0), (100, (900, 200), 0), (95, (1150, 200), 45),
+              (380, (300, 700), -45), (240, (800, 700), 0), (140, (1200, 650), 0), (120, (1450, 800), 0)]
+    for k, (width, centre, angle) in enumerate(layout):
+        image = sources[k % len(sources)]
+        _paste(canvas, image, width, centre, angle)
+        box = face.detect_faces(face_gray := np.ascontiguousarray(image[..., 1]), 1)[0][0]  # the face in the source
+        offset = (np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]) - (image.shape[1] / 2, image.shape[0] / 2)) * width / image.shape[1]
+        c, s = np.cos(np.radians(-angle)), np.sin(np.radians(-angle))
+        placed.append(np.array(centre) + [c * offset[0] - s * offset[1], s * offset[0] + c * offset[1]])
+        del face_gray
+    return canvas, placed
+
+
+def test_find_faces_finds_small_and_tilted_faces_and_at_least_what_dlib_finds(group_photo):
+    import cv2
+
+    image, centres = group_photo
+    faces = find_faces(image)
+    reference, _ = face.detect_faces(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 1)  # dlib's HOG, upsampled once
+    assert len(faces) >= len(reference) and len(reference) < len(centres)  # dlib alone misses tilted faces
+    for centre in centres:  # every face put in the photo, small and tilted ones included
+        assert any(f.box[0] <= centre[0] <= f.box[2] and f.box[1] <= centre[1] <= f.box[3] for f in faces), centre
+    assert len(faces) == len(centres)  # and nothing else
+    tilted = [f for f in faces if f.angle]
+    assert tilted and all(f.crop.shape == (48, 48) and f.landmarks.shape == (68, 2) for f in faces)
+    for f in tilted:  # landmarks mapped back into the photo: the eyes lie inside the box
+        left, right = face.eye_centers(f.landmarks)
+        assert f.box[0] <= left[0] <= f.box[2] and f.box[1] <= right[1] <= f.box[3]
+
+
+def test_read_image_takes_every_layout_and_depth(tmp_path):
+    import cv2
+
+    bgr = _astronaut_bgr()
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    bgra = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
+    deep = bgr.astype(np.uint16) * 257
+    for array in (bgr, gray, bgra, deep, bgr / 255.0, gray[..., None]):
+        out_bgr, out_gray = read_image(array)
+        assert out_bgr.dtype == out_gray.dtype == np.uint8 and out_gray.shape == gray.shape
+        assert np.abs(out_gray.astype(int) - gray).max() <= 1
+    cv2.imwrite(str(tmp_path / "deep.png"), deep)
+    cv2.imwrite(str(tmp_path / "rgba.png"), bgra)
+    cv2.imwrite(str(tmp_path / "gray16.png"), gray.astype(np.uint16) * 257)
+    for name in ("deep.png", "rgba.png", "gray16.png"):
+        assert np.abs(read_image(tmp_path / name)[1].astype(int) - gray).max() <= 1, name
+    with pytest.raises(HogferError, match="shape"):
+        read_image(np.zeros((4, 4, 2)))
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_truncated_image_is_reported_as_truncated_not_as_no_face(tmp_path, suffix):
+    import cv2
+
+    ok, encoded = cv2.imencode(suffix, _astronaut_bgr())
+    path = tmp_path / f"cut{suffix}"
+    path.write_bytes(encoded.tobytes()[: len(encoded) // 2])
+    with pytest.raises(HogferError, match="truncated or corrupt"):
+        read_image(path)
+    result = CliRunner().invoke(cli, ["predict", str(path), "--model", "none"])
+    assert result.exit_code == 1 and "truncated or corrupt" in result.output and "Traceback" not in result.output
+
+
+def test_predict_faces_on_an_array_and_a_path_names_the_model(tmp_path):
+    import cv2
+
+    from hogfer import predict_faces
+    from hogfer.emotion import EmotionModel
+
+    model = EmotionModel.load("lgbm-pixels")
+    image = _astronaut_bgr()
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    for source in (image, cv2.cvtColor(image, cv2.COLOR_BGR2BGRA), tmp_path / "a.png", str(tmp_path / "a.png")):
+        faces = predict_faces(source, model)
+        assert len(faces) == 1
+        f = faces[0]
+        assert f.model == "lgbm-pixels" and set(f.probabilities) == set(model.emotions)
+        assert sum(f.probabilities.values()) == pytest.approx(1.0, abs=1e-9)
+        assert f.emotion in model.emotions and f.to_dict(1)["model"] == "lgbm-pixels"
+
+
+def test_probabilities_sum_to_one_from_every_engine():
+    from hogfer.emotion import EmotionModel
+
+    faces = np.random.default_rng(0).integers(0, 256, size=(5, 48, 48), dtype=np.uint8)
+    model = EmotionModel.load("xception")
+    for engine in ("keras", "onnx", "onnx-int8"):
+        model.estimator.set_params(engine=engine)
+        probs = model.predict_proba(faces)
+        assert probs.shape == (5, 7) and probs.min() >= 0
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+    class Rounding:  # an engine whose float16 softmax does not sum to 1
+        def predict_proba(self, x):
+            return np.full((len(x), 7), 0.1427, dtype=np.float16)
+
+    probs = EmotionModel(Rounding(), {"name": "r", "emotions": list("abcdefg")}).predict_proba(faces)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_predict_cli_uses_the_most_accurate_model_and_names_it(group_photo, tmp_path):
+    import cv2
+
+    from hogfer.emotion import default_model_name
+
+    cv2.imwrite(str(tmp_path / "group.jpg"), group_photo[0], [cv2.IMWRITE_JPEG_QUALITY, 95])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "group.jpg"), "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    best = default_model_name()
+    assert f"emotion model: {best}" in result.output
+    records = json.loads((out / "predictions.json").read_text())
+    assert records[0]["model"] == best and len(records[0]["faces"]) == len(group_photo[1])
+    assert all(f["model"] == best for f in records[0]["faces"])
+    annotated = cv2.imread(str(out / "group.hogfer.jpg"))
+    assert annotated.shape == group_photo[0].shape
+    json_out = CliRunner().invoke(cli, ["predict", str(tmp_path / "group.jpg"), "--json", "--model", "lgbm-pixels"])
+    assert json.loads(json_out.output)[0]["model"] == "lgbm-pixels"
+
+
+def test_unknown_detector_is_one_line(tmp_path):
+    with pytest.raises(HogferError, match="unknown face detector"):
+        find_faces(np.zeros((50, 50), np.uint8), detector="yolo")
+    result = CliRunner().invoke(cli, ["predict", "x.png", "--detector", "yolo"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
