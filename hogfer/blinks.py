@@ -24,7 +24,8 @@ each eye's EAR *relative to that eye's own open level*:
 - **durations** [2]_: both eyes closed together for ``min_blink_s`` to
   ``max_blink_s`` seconds is a ``blink`` (a blink lasts roughly 100-400 ms;
   shorter dips are noise); longer is ``eyes_closed``; one eye closed for at
-  least ``min_wink_s`` while the other stayed open is a ``wink``.
+  least ``min_wink_s``, and deeply (below ``max_wink_ratio``), while the other
+  stayed open is a ``wink``.
 
 Durations are in seconds, so the same settings hold at 15 and at 60 frames
 per second.
@@ -112,7 +113,10 @@ class BlinkDetector:
     max_blink_s : float, default=0.5
         Longer closures of both eyes are ``eyes_closed``, not blinks.
     min_wink_s : float, default=0.25
-        Shorter one-eye closures are ignored.
+        Shorter one-eye closures are ignored ...
+    max_wink_ratio : float, default=0.5
+        ... and so are those whose eye never fell below this fraction of its
+        open level (lids lowered on one side by a head tilt or a smile).
     min_both_fraction : float, default=0.3
         Share of an event's frames with both eyes closed that makes it a blink
         rather than a wink.
@@ -138,6 +142,7 @@ class BlinkDetector:
         min_blink_s=0.075,
         max_blink_s=0.5,
         min_wink_s=0.25,
+        max_wink_ratio=0.5,
         min_both_fraction=0.3,
     ):
         self.fps = float(fps) if fps and 1.0 <= fps <= 1000.0 else 25.0
@@ -150,6 +155,7 @@ class BlinkDetector:
         self.min_blink_s = min_blink_s
         self.max_blink_s = max_blink_s
         self.min_wink_s = min_wink_s
+        self.max_wink_ratio = max_wink_ratio
         self.min_both_fraction = min_both_fraction
         window = max(5, int(round(baseline_s * self.fps)))
         smooth = max(1, int(round(smooth_s * self.fps)) // 2 * 2 + 1) if smooth_s * self.fps >= 2 else 1
@@ -227,7 +233,7 @@ class BlinkDetector:
             event = EyeEvent(kind, duration_s=round(duration, 3), **common)
         else:
             eye = "right" if ev["eye_frames"][0] >= ev["eye_frames"][1] else "left"
-            if max(ev["eye_frames"]) / self.fps < self.min_wink_s:
+            if max(ev["eye_frames"]) / self.fps < self.min_wink_s or ev["min"][0] > self.max_wink_ratio:
                 return None
             event = EyeEvent("wink", duration_s=round(duration, 3), eye=eye, **common)
         self.counts[event.kind] += 1

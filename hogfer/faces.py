@@ -14,8 +14,10 @@ Finding faces
 upsampled ``upsample`` times (once by default, so faces down to about 40
 pixels are found), then again on copies rotated by each of ``angles``, for
 heads tilted past what the frontal detector accepts (about 15 degrees).
-Overlapping finds of one face are merged, the best-scoring kept; a face
-found only in a rotated copy gets its landmarks there, mapped back.
+Every face of the upright pass is kept, so at least the faces dlib finds
+on its own come back; a face found in a rotated copy is added, or replaces
+the one upright find it overlaps if it scores higher, and gets its
+landmarks in that copy, mapped back.
 ``detector="cnn"`` runs dlib's CNN (MMOD) face detector, shipped in
 ``face-recognition-models``: it also finds faces turned further from the
 camera, and takes seconds per photo on a CPU.
@@ -278,11 +280,16 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         candidates = _cnn_candidates(gray, upsample)
     from .tracking import _overlaps
 
-    kept = []
-    for box, score, angle, matrix in sorted(candidates, key=lambda c: (-c[1], abs(c[2]))):
+    # Every upright find is kept (so at least dlib's own faces come back); a find in a
+    # turned copy adds a face, or replaces the one upright find it overlaps if it scores higher.
+    kept = [(np.asarray(b, float), b, s, a, m) for b, s, a, m in candidates if m is None]
+    for box, score, angle, matrix in sorted((c for c in candidates if c[3] is not None), key=lambda c: -c[1]):
         upright = _upright_box(box, matrix)
-        if not any(_overlaps(upright, k[0]) for k in kept):
+        overlapping = [i for i, k in enumerate(kept) if _overlaps(upright, k[0])]
+        if not overlapping:
             kept.append((upright, box, score, angle, matrix))
+        elif len(overlapping) == 1 and score > kept[overlapping[0]][2] and kept[overlapping[0]][4] is None:
+            kept[overlapping[0]] = (upright, box, score, angle, matrix)
     faces = []
     for upright, box, score, angle, matrix in kept:
         if matrix is None:

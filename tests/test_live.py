@@ -309,3 +309,83 @@ def test_predict_bad_inputs(photos, tmp_path):
     assert result.exit_code == 1 and "could not be read" in result.output
     result = runner.invoke(cli, ["predict", str(tmp_path / "missing.jpg"), "--model", "none"])
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+class _Frames:
+    """A source of given frames."""
+
+    def __init__(self, frames, fps=25.0):
+        self.frames, self.fps, self.k = frames, fps, 0
+
+    def read(self):
+        if self.k >= len(self.frames):
+            return None
+        self.k += 1
+        return self.frames[self.k - 1]
+
+
+def test_a_frame_of_another_size_mid_stream_is_scaled_and_the_video_is_complete(video, tmp_path, caplog):
+    import cv2
+
+    from hogfer.live import FrameProcessor, run_live
+    from hogfer.video import VideoFileSink, VideoSource
+
+    path, _ = video
+    with VideoSource(path) as src:
+        frames = [src.read() for _ in range(40)]
+    frames[20:30] = [cv2.resize(f, (320, 180)) for f in frames[20:30]]  # the stream drops its resolution
+    sink = VideoFileSink(tmp_path / "out.mp4", 25.0, (596, 336))
+    with caplog.at_level("WARNING"):
+        summary = run_live(_Frames(frames), FrameProcessor(None), video_sink=sink)
+    assert summary["frames"] == 40 and summary["frames_resized"] == 10 and summary["faces"][1]["frames"] == 40
+    assert sum("not 596x336 like the first" in r.message for r in caplog.records) == 1
+    cap = cv2.VideoCapture(str(tmp_path / "out.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 40
+
+
+def test_a_face_leaving_the_frame_is_followed_to_the_edge_then_dropped(video):
+    from hogfer.live import FrameProcessor, run_live
+    from hogfer.video import VideoSource
+
+    path, _ = video
+    with VideoSource(path) as src:
+        first = src.read()
+    frames = []
+    for shift in range(0, 600, 12):  # the face slides out of the frame to the right
+        frame = np.zeros_like(first)
+        frame[:, shift:] = first[:, : first.shape[1] - shift]
+        frames.append(frame)
+    seen = []
+    summary = run_live(_Frames(frames), FrameProcessor(None), on_result=lambda r: seen.append(len(r["faces"])))
+    assert summary["frames"] == len(frames) and seen[0] == 1 and seen[-1] == 0
+    assert max(k for k, n in enumerate(seen) if n) > 15  # followed while most of it was still in view
+
+
+def test_an_absurd_frame_rate_is_replaced_with_a_warning(video, tmp_path, caplog):
+    import cv2
+
+    from hogfer.video import VideoSource
+
+    path, _ = video
+    with VideoSource(path) as src:
+        frame = src.read()
+    odd = tmp_path / "odd.avi"
+    writer = cv2.VideoWriter(str(odd), cv2.VideoWriter_fourcc(*"MJPG"), 900.0, frame.shape[1::-1])
+    for _ in range(5):
+        writer.write(frame)
+    writer.release()
+    with caplog.at_level("WARNING"), VideoSource(odd) as src:
+        assert src.fps == 25.0
+    assert any("missing or absurd" in r.message for r in caplog.records)
+
+
+def test_a_camera_that_stops_ends_the_run_cleanly(tmp_path):
+    from hogfer.live import FrameProcessor, run_live
+    from hogfer.video import EventLog
+
+    source = _Frames([np.zeros((120, 160, 3), np.uint8)] * 5)
+    source.is_camera = True
+    log = tmp_path / "events.jsonl"
+    summary = run_live(source, FrameProcessor(None), event_log=EventLog(log))
+    assert summary["ended"] == "camera stopped sending frames" and summary["frames"] == 5
+    assert json.loads(log.read_text().splitlines()[-1])["type"] == "summary"
