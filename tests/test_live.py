@@ -389,3 +389,19 @@ def test_a_camera_that_stops_ends_the_run_cleanly(tmp_path):
     summary = run_live(source, FrameProcessor(None), event_log=EventLog(log))
     assert summary["ended"] == "camera stopped sending frames" and summary["frames"] == 5
     assert json.loads(log.read_text().splitlines()[-1])["type"] == "summary"
+
+
+@pytest.mark.slow
+def test_bench_live_script_writes_its_tables(video, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    import bench_live
+
+    path, _ = video
+    bench_live.main(["--videos", str(path.parent), "--model", "lgbm-pixels", "--repeat", "1", "--out", str(tmp_path)])
+    record = json.loads((tmp_path / "live.json").read_text())
+    assert {row["video"] for row in record["speed"]} >= {"640x480, face 40 px", "1280x720, two faces"}
+    assert len(record["blinks"]) == 2 * len(bench_live.RATES)
+    assert all(row["faces_found"] == row["faces_expected"] for row in record["speed"])
+    assert "## Blinks at other frame rates" in (tmp_path / "live.md").read_text()
