@@ -581,6 +581,29 @@ def explain(image, model_name, output, max_faces):
     click.echo(f"Wrote {output}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (the default: this machine only).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--model", "model_name", default=None, metavar="NAME", help="Default emotion model; default: the most accurate by validation.")
+@click.option("--max-upload-mb", type=click.FloatRange(min=0.01), default=10.0, show_default=True, help="Larger uploads are refused.")
+@detector_option
+@click.option("--upsample", type=click.IntRange(min=0, max=3), default=1, show_default=True, help="Times the photo is doubled before the search.")
+@click.option("--tilted/--no-tilted", default=False, show_default=True, help="Also search copies turned 40 degrees (tilted heads; about 4x slower).")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Requests served at once.")
+def serve(host, port, model_name, max_upload_mb, detector, upsample, tilted, threads):
+    """A web page (and JSON API) to upload a photo and see every face's emotions.
+
+    Needs the web extra: pip install "hogfer[web]".
+    """
+    from .serve import serve as run_server
+
+    if model_name is not None:
+        _load_emotion_model(model_name)  # an unknown name fails here, in one line
+    click.echo(f"hogfer serving on http://{host}:{port}/ (Ctrl-C stops)")
+    run_server(host, port, threads=threads, model=model_name, max_upload_mb=max_upload_mb,
+               detector=detector, upsample=upsample, tilted=tilted)
+
+
 @cli.command("pipelines")
 def pipelines_command():
     """List the named pipelines."""

@@ -12,7 +12,7 @@ Finding faces
 -------------
 ``detector="hog"`` (the default) runs dlib's HOG detector on the image
 upsampled ``upsample`` times (once by default, so faces down to about 40
-pixels are found), then again on copies rotated by each of ``angles``, for
+pixels are found) and as it is, then on copies rotated by each of ``angles``, for
 heads tilted past what the frontal detector accepts (about 15 degrees).
 Every face of the upright pass is kept, so at least the faces dlib finds
 on its own come back; a face found in a rotated copy is added, or replaces
@@ -112,13 +112,21 @@ def _to_uint8(array):
 
 
 def _open_file(path):
+    """Decode a file, or encoded bytes (``path`` is then the bytes and the messages say "the image")."""
+    import io
+
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    path = Path(path)
-    if not path.is_file():
-        raise HogferError(f"{path}: no such file.")
+    if isinstance(path, (bytes, bytearray, memoryview)):
+        if not len(path):
+            raise HogferError("image data: empty (0 bytes).")
+        source, path = io.BytesIO(path), "image data"
+    else:
+        path = source = Path(path)
+        if not path.is_file():
+            raise HogferError(f"{path}: no such file.")
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             image = ImageOps.exif_transpose(image)  # phones store the rotation apart
             image.load()
     except UnidentifiedImageError:
@@ -136,9 +144,9 @@ def read_image(source):
 
     Parameters
     ----------
-    source : path-like or ndarray
-        A file (any format Pillow reads; a phone photo's EXIF rotation is
-        applied), or an array: ``(H, W)`` grey, ``(H, W, 3)`` BGR or
+    source : path-like, bytes or ndarray
+        A file or its encoded bytes (any format Pillow reads; a phone photo's
+        EXIF rotation is applied), or an array: ``(H, W)`` grey, ``(H, W, 3)`` BGR or
         ``(H, W, 4)`` BGRA (OpenCV's channel order), of 8 or 16 bits or
         floats in [0, 1].
 
@@ -155,7 +163,8 @@ def read_image(source):
     """
     import cv2
 
-    array = _open_file(source) if isinstance(source, (str, Path)) else np.asarray(source)
+    encoded = isinstance(source, (str, Path, bytes, bytearray, memoryview))
+    array = _open_file(source) if encoded else np.asarray(source)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or min(array.shape[:2]) < 1:
@@ -209,9 +218,13 @@ def _apply(matrix, points):
 
 def _hog_candidates(gray, upsample, angles):
     """(box in the searched image, score, angle, map from the image to it) of every find."""
-    found = []
     boxes, scores = face.detect_faces(gray, upsample)
-    found += [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
+    found = [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
+    if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
+        from .tracking import _overlaps
+
+        boxes, scores = face.detect_faces(gray, 0)
+        found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(_overlaps(b, f[0]) for f in found)]
     for angle in angles:
         rotated, matrix = _rotated(gray, angle)
         boxes, scores = face.detect_faces(rotated, upsample)
