@@ -6,7 +6,8 @@ Starts ``hogfer serve`` (waitress, 8 threads) as its own process on a free
 loopback port, posts a 640x480 photo with one face (scikit-image's astronaut,
 her head and shoulders) to ``/api/predict`` from 1, 2 and 8 client threads,
 a bounded number of requests each (and at most ``--max-seconds`` a phase),
-and stops the server. Writes ``serve.md`` and ``serve.json``: p50/p95/max
+after 24 warm-up requests from 8 threads (so that every server thread has
+served), and stops the server. Writes ``serve.md`` and ``serve.json``: p50/p95/max
 latency per phase, errors, requests per second, and the server's resident
 memory after warm-up and after each phase.
 """
@@ -128,9 +129,10 @@ def main(argv=None):
         else:
             raise SystemExit("the server did not start within 60 s")
         body, content_type = _multipart(photo_640x480())
-        warm = [_post(base + "/api/predict", body, content_type) for _ in range(5)]
-        model = warm[-1][2]["model"] if warm[-1][2] else None
-        faces = len(warm[-1][2]["faces"]) if warm[-1][2] else None
+        warm, _ = run_phase(base + "/api/predict", body, content_type, 8, 24, args.max_seconds)  # every server thread
+        answer = next((r[2] for r in warm if r[2]), None)
+        model = answer["model"] if answer else None
+        faces = len(answer["faces"]) if answer else None
         memory = [("after warm-up", _rss_mb(server.pid))]
         phases, rows = [], []
         for threads, requests in PHASES:
