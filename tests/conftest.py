@@ -70,6 +70,32 @@ def small_csv(fer, tmp_path_factory):
     return write_subset_csv(fer, path, {"Training": 40, "PublicTest": 12, "PrivateTest": 12})
 
 
+@pytest.fixture(scope="session")
+def drawn_faces():
+    """24 real 48x48 faces without FER2013: scikit-image's astronaut, aligned as FER2013's faces
+    are, then turned, shifted, scaled, mirrored and relit a little (uint8, 48x48)."""
+    import cv2
+
+    data = pytest.importorskip("skimage.data")
+    from hogfer import face
+
+    gray = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
+    box = face.detect_faces(gray)[0][0]
+    points = face.predict_landmarks(gray, box)
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(24):
+        centre = points.mean(axis=0)
+        matrix = cv2.getRotationMatrix2D(tuple(map(float, centre)), rng.uniform(-12, 12), rng.uniform(0.92, 1.08))
+        matrix[:, 2] += rng.uniform(-3, 3, size=2)
+        moved = cv2.transform(points[None], matrix)[0]
+        warped = cv2.warpAffine(gray, matrix, gray.shape[::-1], borderMode=cv2.BORDER_REPLICATE)
+        crop = face.align_face(warped, moved)
+        crop = np.clip(crop * rng.uniform(0.7, 1.2) + rng.uniform(-20, 20), 0, 255).astype(np.uint8)
+        out.append(crop[:, ::-1] if k % 2 else crop)
+    return np.ascontiguousarray(np.stack(out))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Keep the test run's caches out of the user's cache directory."""

@@ -1,5 +1,8 @@
 """The scikit-learn contract on real 48x48 faces, where the generic checks cannot feed images.
 
+The faces are drawn from scikit-image's astronaut (``drawn_faces``), so these
+tests run without FER2013.
+
 Covers what tests/test_common.py lists in expected_failed_checks.
 """
 
@@ -25,8 +28,8 @@ IDS = [repr(t) for t in TRANSFORMERS]
 
 
 @pytest.fixture(scope="module")
-def X(faces):
-    return faces[0][:24]
+def X(drawn_faces):
+    return drawn_faces
 
 
 @pytest.mark.parametrize("est", TRANSFORMERS, ids=IDS)

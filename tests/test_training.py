@@ -210,8 +210,16 @@ def test_face_milliseconds_times_one_face_per_call():
 
 
 def test_models_command_lists_the_shipped_models():
+    import re
+
+    from hogfer.model_store import shipped_dir
+
     result = CliRunner().invoke(cli, ["models"])
-    assert result.exit_code == 0 and "Model folders:" in result.output
+    assert result.exit_code == 0
+    shipped = sorted(p.stem for p in shipped_dir().glob("*.json"))
+    assert shipped  # hogfer ships models
+    for name in shipped:  # one line each, with its PrivateTest accuracy and size
+        assert re.search(rf"^{re.escape(name)}\s+PrivateTest\s+\d+\.\d\d%\s+\d+\.\d\d MB", result.output, re.M), name
 
 
 def test_deep_training_sets_tensorflow_flags_before_keras_loads():
