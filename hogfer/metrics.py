@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "confusion_normalized"]
 
 
 def evaluate(y_true, y_pred, emotions):
@@ -31,3 +31,10 @@ def evaluate(y_true, y_pred, emotions):
         "per_class_recall": {e: float(r) for e, r in zip(emotions, recall)},
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
+
+
+def confusion_normalized(matrix):
+    """Rows of a confusion matrix divided by their sums (0 for empty rows)."""
+    m = np.asarray(matrix, dtype=float)
+    sums = m.sum(axis=1, keepdims=True)
+    return np.divide(m, sums, out=np.zeros_like(m), where=sums > 0)

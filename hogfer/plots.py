@@ -50,7 +50,7 @@ def plot_class_distribution(counts, emotions, path, *, title="FER2013 class dist
 
 def plot_confusion_grid(rows, emotions, path):
     """Write a grid of row-normalized confusion matrices, one per benchmark row."""
-    from .bench import confusion_normalized
+    from .metrics import confusion_normalized
 
     plt = _pyplot()
     n = len(rows)

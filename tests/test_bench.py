@@ -157,7 +157,8 @@ def test_ensemble_members_are_chosen_on_validation_faces():
 
 
 def test_a_started_from_model_counts_its_source_training():
-    from hogfer.bench import _deep_note, _train_seconds
+    from hogfer.bench.run import _deep_note
+    from hogfer.bench.run import train_seconds as _train_seconds
 
     own = {"kind": "deep", "train_seconds": 100.0, "history": {"seconds": [60.0, 50.0]}, "epochs_run": 2, "best_epoch": 2,
            "backend": "jax"}
@@ -181,7 +182,8 @@ def test_a_started_from_model_counts_its_source_training():
 
 
 def test_models_sharing_an_ancestor_count_it_once():
-    from hogfer.bench import _train_seconds, _training_runs
+    from hogfer.bench.ensemble import training_runs as _training_runs
+    from hogfer.bench.run import train_seconds as _train_seconds
 
     root = {"sha256": "root", "epoch_seconds_total": 1000.0}
 

@@ -1,0 +1,222 @@
+"""Scoring every pipeline on the same data: :func:`run_benchmark` and its rows.
+
+Each named pipeline's trained model (trained first where there is none) is
+scored on PrivateTest and PublicTest and its throughput measured on this
+machine. The ensemble row comes from :mod:`hogfer.bench.ensemble`; the table
+and files from :mod:`hogfer.bench.report`.
+"""
+
+import logging
+import time
+from pathlib import Path
+
+from .._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from .._progress import progress_bar
+from ..datasets import load_fer2013
+from ..exceptions import ArtifactError, HogferError
+from ..metrics import evaluate
+from ..tta import tta_label
+from .ensemble import ensemble_model, training_runs
+
+__all__ = ["TABLE_ORDER", "all_pipelines", "run_benchmark", "train_seconds"]
+
+logger = logging.getLogger(__name__)
+
+TABLE_ORDER = (
+    "svm-hog",
+    "svm-landmarks",
+    "svm-landmarks-hog",
+    "svm-sliding-hog",
+    "lgbm-pixels",
+    "lgbm-autoencoded",
+    "lgbm-hog-landmarks",
+    "simple-cnn",
+    "xception",
+    "hybrid",
+    "ensemble",
+)
+
+_SEED_ACCURACY = {"ensemble": None}
+
+def all_pipelines():
+    """Every row of the full table: :data:`TABLE_ORDER`, then any other registered pipeline."""
+    from ..pipelines import list_pipelines
+
+    return list(TABLE_ORDER) + [n for n in list_pipelines() if n not in TABLE_ORDER]
+
+def _seed_accuracy(name):
+    from ..pipelines import get_spec, list_pipelines
+
+    if name in list_pipelines():
+        return getattr(get_spec(name), "SEED_ACCURACY", None)
+    return _SEED_ACCURACY.get(name)
+
+def _obtain_model(name, data, *, retrain, n_jobs, random_state):
+    """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``."""
+    from ..model_store import list_models, load_model, save_model, shipped_dir
+    from ..paths import cache_dir
+    from ..pipelines import list_pipelines
+    from ..training import train_pipeline
+
+    from ..pipelines import get_spec
+
+    if name == "ensemble":
+        return ensemble_model(data)
+    if name not in list_pipelines():
+        return None, None, "not implemented in this version of hogfer"
+    deep = getattr(get_spec(name), "KIND", "classical") == "deep"
+    json_path = list_models().get(name)
+    if not retrain and json_path is not None:
+        model, meta = load_model(name)
+        folder = json_path.parent.resolve()
+        if folder != shipped_dir().resolve():
+            where = "the user model cache" if folder == Path(cache_dir("models")).resolve() else str(folder)
+            meta["note"] = f"not shipped: from {where}"
+        return model, meta, None
+    if deep:
+        return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
+    logger.warning("%s: %s; training it now", name, "retraining" if retrain else "no trained model")
+    model, meta = train_pipeline(name, data, n_jobs=n_jobs, random_state=random_state)
+    meta = save_model(model, meta, cache_dir("models"), name)
+    meta["_trained_now"] = True
+    return model, meta, None
+
+def _score(model, data, emotions):
+    """Predictions and timings of ``model`` on ``data``: features, then the classifier.
+
+    Models that are no feature pipeline (the Keras models) report no separate
+    feature time.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from ..training import split_feature_steps
+
+    t0 = time.perf_counter()
+    if isinstance(model, Pipeline):
+        features, head = split_feature_steps(model)
+        X = features.transform(data.images)
+    else:
+        head, X = model, data.images
+    t1 = time.perf_counter()
+    pred = head.predict(X)
+    t2 = time.perf_counter()
+    return evaluate(data.labels, pred, emotions), (t1 - t0) if isinstance(model, Pipeline) else None, t2 - t1
+
+def train_seconds(meta):
+    """Training time of a model: its own run's, plus that of the models it started from."""
+    runs = training_runs(meta)
+    return None if runs is None else sum(runs.values())
+
+def _deep_note(meta, engine, tta=None):
+    """How a deep model was trained and what it predicts with (engine, test-time augmentation), for its row's notes."""
+    flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
+    engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[engine]
+    note = f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
+    note += f" ({flags})" if flags else ""
+    note += f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else ""
+    if meta.get("initialized_from"):
+        source = (meta.get("initialized_from") or {}).get("source_metadata") or {}
+        name = source.get("name") or meta["initialized_from"]["source"]
+        before = source.get("lineage_epochs", source.get("epochs_run"))
+        note += f", started from {name}" + (f" ({before} epochs before this run, counted in train s)" if before else "")
+    if meta.get("distilled_from"):
+        names = [(t.get("source_metadata") or {}).get("name") or t["source"] for t in meta["distilled_from"]]
+        note += f", distilled from {', '.join(names)} (their training counted in train s)"
+    return note + f"; predicts with {engine}" + ("" if tta is None else f", TTA {tta_label(tta)}")
+
+def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, n_jobs=None, random_state=0):
+    """Score every pipeline in ``names`` on PrivateTest and PublicTest.
+
+    Parameters
+    ----------
+    data_path : str or path-like, default=None
+        FER2013 (default ``$HOGFER_DATA``).
+    names : list of str, default=None
+        Pipelines to score; every pipeline of the table if None.
+    classes : str, default="fer7"
+        Label scheme; a model trained on another scheme is a failed row.
+    retrain : bool, default=False
+        Train every classical pipeline first, as ``hogfer train`` would.
+    n_jobs : int, default=None
+        Jobs for feature extraction and training.
+    random_state : int, default=0
+        Seed when training.
+
+    Returns
+    -------
+    dict
+        ``rows`` (one dict per pipeline) and the run's context (data hash,
+        machine, libraries, date, commit, duration).
+    """
+    started = time.perf_counter()
+    data = load_fer2013(data_path, classes=classes)
+    test, public = data.select("PrivateTest"), data.select("PublicTest")
+    if len(test) == 0:
+        raise HogferError(f"{data.source}: no PrivateTest rows to score on.")
+    names = list(names) if names else all_pipelines()
+    known = set(all_pipelines())
+    for name in names:
+        if name not in known:
+            raise HogferError(f"Unknown pipeline {name!r}. Known pipelines: {', '.join(sorted(known))}.")
+    rows = []
+    with progress_bar(total=len(names), desc="bench", unit="pipeline") as bar:
+        for name in names:
+            bar.set_postfix_str(name)
+            rows.append(_bench_one(name, data, test, public, retrain=retrain, n_jobs=n_jobs, random_state=random_state))
+            bar.update()
+    return {
+        "date": now_iso(),
+        "data_file": str(data.source),
+        "data_sha256": data.sha256,
+        "classes": classes,
+        "emotions": list(data.emotions),
+        "n_test": len(test),
+        "n_public": len(public),
+        "machine": machine_info(),
+        "libraries": library_versions(),
+        "commit": git_commit(Path(__file__).resolve().parent),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": rows,
+    }
+
+def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
+    row = {"pipeline": name, "seed_accuracy": _seed_accuracy(name), "status": "ok", "notes": []}
+    try:
+        model, meta, missing = _obtain_model(name, data, retrain=retrain, n_jobs=n_jobs, random_state=random_state)
+        if missing:
+            row.update(status="missing", notes=[missing])
+            return row
+        if meta.get("classes") != data.classes:
+            raise ArtifactError(f"trained on the {meta.get('classes')} label scheme, not {data.classes}")
+        if meta.get("data_sha256") != data.sha256:
+            row["notes"].append("trained on a different data file (hash differs)")
+            logger.warning("%s: its training data's hash differs from %s", name, data.source)
+        if meta.pop("_trained_now", False):
+            row["notes"].append("trained by this run")
+        if meta.get("note"):
+            row["notes"].append(meta["note"])
+        seconds = train_seconds(meta)
+        if meta.get("kind") == "deep":
+            row["notes"].append(_deep_note(meta, model.engine_used_, model.get_params().get("tta")))
+        scores, feature_s, predict_s = _score(model, test, data.emotions)
+        public_scores = _score(model, public, data.emotions)[0] if len(public) else None
+        row.update(
+            description=meta.get("description"),
+            accuracy=scores["accuracy"],
+            macro_f1=scores["macro_f1"],
+            per_class_recall=scores["per_class_recall"],
+            confusion_matrix=scores["confusion_matrix"],
+            public_accuracy=public_scores["accuracy"] if public_scores else None,
+            train_seconds=seconds,
+            train_hardware=machine_summary(meta["hardware"]) if meta.get("hardware") else None,
+            feature_faces_per_s=len(test) / feature_s if feature_s else None,
+            predict_faces_per_s=len(test) / ((feature_s or 0) + predict_s),
+            size_bytes=meta.get("size_bytes"),
+            chosen_params=meta.get("chosen_params"),
+            class_balancing=meta.get("class_balancing"),
+        )
+    except Exception as exc:  # one broken row must not end the table
+        message = str(exc) if isinstance(exc, HogferError) else f"{type(exc).__name__}: {exc}"
+        row.update(status="failed", notes=[message])
+        logger.warning("%s: %s", name, message)
+    return row
