@@ -409,7 +409,7 @@ def _train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     keyed = {
         **params,
         "init_from_sha256": _source_sha256(params.get("init_from")),
-        "distill_from_sha256": [_source_sha256(t) for t in deep.classifier.teacher_names(params.get("distill_from"))],
+        "distill_from_sha256": [_source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
     }
     settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     params.setdefault(

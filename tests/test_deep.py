@@ -158,7 +158,7 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
         assert all(t.n_jobs == 2 for _, t in clf.features_[0].transformer_list)
     # resume: a second fit continues from the checkpoint's epoch count, and the random
     # streams (augmentation) go on from where they were, not from the first epoch again
-    from hogfer.deep.classifier import _seed_states
+    from hogfer.deep.recipe import seed_states as _seed_states
 
     counters = {k: v[1] for k, v in _seed_states(clf.model_).items() if k.startswith("augment_")}
     assert counters and all(c > 0 for c in counters.values())
@@ -169,7 +169,8 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
 
 
 def test_hybrid_features_fast_path_is_the_pipelines_transform(faces):
-    from hogfer.deep.classifier import _feature_pipeline, _transform_features
+    from hogfer.deep.hybrid_features import feature_pipeline as _feature_pipeline
+    from hogfer.deep.hybrid_features import transform_features as _transform_features
 
     images = faces[0][:40]
     pipeline = _feature_pipeline().fit(images)
@@ -245,7 +246,7 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
 
 
 def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
-    from hogfer.deep.classifier import _lineage_metadata
+    from hogfer.deep.recipe import lineage_metadata as _lineage_metadata
     from hogfer.training import _source_sha256
 
     first = {"name": "xception", "sha256": "a" * 64, "epochs_run": 24, "epoch_seconds_total": 1000.0,
@@ -263,7 +264,7 @@ def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     # a checkpoint written without the lineage gets it on resume, from the same source only
     from sklearn.dummy import DummyClassifier
 
-    from hogfer.deep.classifier import _resumed_initialization
+    from hogfer.deep.recipe import resumed_initialization as _resumed_initialization
     from hogfer.model_store import save_model
 
     saved = save_model(DummyClassifier(), {k: v for k, v in second.items() if k != "sha256"}, tmp_path, "xception")

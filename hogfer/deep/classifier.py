@@ -13,11 +13,7 @@ trained models, and test-time augmentation (mirror images, zoom, small
 rotations or shifted crops: :mod:`hogfer.tta`) at prediction.
 """
 
-import json
 import logging
-import math
-import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,63 +21,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
-from .._progress import progress_bar
 from ..features._validation import as_image_stack
 from ..tta import n_views, tta_views
 from ._serialization import pack_network, unpack_network
+from .hybrid_features import feature_pipeline, transform_features
+from .recipe import cosine_learning_rate, start_or_resume, teacher_probabilities, training_callbacks
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
 logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
 LR_SCHEDULES = ("plateau", "cosine")
-MIN_LEARNING_RATE = 1e-6
-
-
-def _feature_pipeline(n_jobs=None):
-    from sklearn.pipeline import FeatureUnion, make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from ..features import HOGFeatures, LandmarkFeatures
-
-    return make_pipeline(
-        FeatureUnion([("hog", HOGFeatures(n_jobs=n_jobs)), ("landmarks", LandmarkFeatures(n_jobs=n_jobs))]),
-        StandardScaler(),
-    )
-
-
-def _transform_features(pipeline, images):
-    """``pipeline.transform(images)`` of the hybrid's fitted feature pipeline, minus its overhead.
-
-    ``images`` is an already checked ``(n, 48, 48)`` stack. For the pipeline
-    :func:`_feature_pipeline` builds (a plain union of hogfer's image
-    transformers, then a standard scaler) the same arithmetic runs without
-    scikit-learn's per-call checks and joblib dispatch, about 2 ms of a single
-    face's call on these machines; the result is the same array. Any other
-    pipeline goes through its own ``transform``.
-    """
-    from sklearn.pipeline import FeatureUnion
-    from sklearn.preprocessing import StandardScaler
-
-    from ..features._base import ImageTransformer
-
-    steps = [step for _, step in pipeline.steps]
-    if len(steps) == 2 and type(steps[0]) is FeatureUnion and type(steps[1]) is StandardScaler:
-        union, scaler = steps
-        parts = [t for _, t in union.transformer_list]
-        plain = (
-            union.transformer_weights is None
-            and all(isinstance(t, ImageTransformer) and t.image_shape_ == images.shape[1:] for t in parts)
-            and scaler.with_mean
-            and scaler.with_std
-            and all(getattr(e, "_sklearn_output_config", {}).get("transform", "default") == "default" for e in (pipeline, union, scaler, *parts))
-        )
-        if plain:
-            features = np.hstack([t._transform_images(images) for t in parts])
-            features -= scaler.mean_
-            features /= scaler.scale_
-            return features
-    return pipeline.transform(images)
 
 
 class KerasFERClassifier(ClassifierMixin, BaseEstimator):
@@ -284,7 +234,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         train_features = val_features = None
         self.features_ = None
         if self.architecture == "hybrid":
-            self.features_ = _feature_pipeline(self.n_jobs)
+            self.features_ = feature_pipeline(self.n_jobs)
             train_features = self.features_.fit_transform(images)
             val_features = self.features_.transform(val_images)
         n_classes = len(self.classes_)
@@ -295,43 +245,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         targets = onehot[y_idx]
         self.distilled_from_ = None
         if self.distill_from:
-            teacher_proba, self.distilled_from_ = _teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
+            teacher_proba, self.distilled_from_ = teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
             targets = (1.0 - self.distill_weight) * targets + self.distill_weight * teacher_proba
-        initial_epoch, history = 0, {}
-        self.initialized_from_ = None
-        if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
-            model = keras.models.load_model(checkpoint / "last.keras")
-            state = json.loads((checkpoint / "history.json").read_text())
-            initial_epoch, history = state["epoch"], state["history"]
-            self.initialized_from_ = _resumed_initialization(state.get("initialized_from"))
-            # .keras files do not keep the random streams: without this, the resumed run
-            # would replay the first epochs' augmentations and shuffling.
-            _restore_seed_states(model, state.get("seed_states"))
-            keras.utils.set_random_seed(self.random_state + initial_epoch)
-            logger.warning("resuming from %s at epoch %d", checkpoint, initial_epoch)
-        else:
-            model = self._build(n_classes, None if train_features is None else train_features.shape[1])
-            if self.init_from is not None:
-                self.initialized_from_ = _initialize_from(model, self.init_from)
-                logger.info("%d layers start from %s", len(self.initialized_from_["layers"]), self.init_from)
-            model.compile(
-                optimizer=keras.optimizers.Adam(self.learning_rate),
-                loss=keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing),
-                metrics=["accuracy"],
-            )
+        model, initial_epoch, history, self.initialized_from_ = start_or_resume(
+            self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1])
+        )
         weights = None
         if self.class_weight == "balanced":
             w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
             weights = dict(enumerate(w.tolist()))
-        if self.lr_schedule == "cosine":
-            schedule = keras.callbacks.LearningRateScheduler(self._cosine_learning_rate)
-        else:
-            schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, self.patience // 3), min_lr=1e-5)
-        callbacks = [
-            schedule,
-            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=self.patience, restore_best_weights=True),
-            _EpochLog(self, history, checkpoint, self.epochs - initial_epoch),
-        ]
+        callbacks = training_callbacks(self, history, checkpoint, initial_epoch)
         model.fit(
             x_train,
             targets,
@@ -353,8 +276,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
     def _cosine_learning_rate(self, epoch, lr=None):
         """The learning rate of (0-based) ``epoch`` under ``lr_schedule="cosine"``."""
-        progress = min(epoch / max(self.epochs, 1), 1.0)
-        return MIN_LEARNING_RATE + (self.learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        return cosine_learning_rate(epoch, self.epochs, self.learning_rate)
 
     # ------------------------------------------------------------------ inference
     def inference_network(self):
@@ -395,43 +317,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from .onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
+        from .engines import compile_onnx
 
-        if not keep_float and X_calibration is None:
-            raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
-        images, features = self._predict_inputs(X_check)
-        check_inputs = self._inputs(images, features)
-        onnx_bytes, diff = export_onnx(self.inference_network(), check_inputs)
-        int8_bytes = agreement = int8_diff = reduce_range = None
-        if X_calibration is not None:
-            calibration_inputs = self._inputs(*self._predict_inputs(X_calibration))
-            expected = OnnxNetwork(onnx_bytes)(check_inputs)
-
-            def checked_copy(reduce_range):
-                copy = quantize_onnx(onnx_bytes, calibration_inputs, reduce_range=reduce_range)
-                got = OnnxNetwork(copy)(check_inputs)
-                agree = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
-                return copy, agree, float(np.abs(got - expected).max()), reduce_range
-
-            # 7-bit weights: the same integers on every CPU. Full 8-bit weights only where
-            # this CPU computes them exactly, and then they run only on such CPUs (_network).
-            int8_bytes, agreement, int8_diff, reduce_range = checked_copy(True)
-            if agreement < min_agreement and int8_full_range_exact():
-                full = checked_copy(False)
-                if full[1] > agreement:
-                    int8_bytes, agreement, int8_diff, reduce_range = full
-            if agreement < min_agreement:
-                raise QuantizationError(
-                    f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
-                )
-        self.onnx_model_ = onnx_bytes if keep_float else None
-        self.onnx_max_abs_diff_ = diff
-        self.onnx_int8_model_ = int8_bytes
-        self.onnx_int8_agreement_ = agreement
-        self.onnx_int8_max_abs_diff_ = int8_diff
-        self.onnx_int8_reduce_range_ = reduce_range
-        self.__dict__.pop("_onnx_session", None)
-        return self
+        return compile_onnx(self, X_check, X_calibration=X_calibration, keep_float=keep_float, min_agreement=min_agreement)
 
     def _network(self):
         """What runs the network, and how many images it takes best per call.
@@ -439,57 +327,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         onnxruntime runs fastest on small batches here (its activations stay in
         cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
         """
-        engines = ("auto", "keras", "onnx", "onnx-int8")
-        if self.engine not in engines:
-            raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {self.engine!r}.")
-        copies = {"onnx-int8": getattr(self, "onnx_int8_model_", None), "onnx": getattr(self, "onnx_model_", None)}
-        wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[self.engine]
-        saturating = "onnx-int8" in wanted and copies["onnx-int8"] is not None and not self._int8_copy_exact_here()
-        if saturating and self.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
-            wanted = ["onnx"]
-        which = next((w for w in wanted if copies[w] is not None), None)
-        if saturating and self.engine not in self.__dict__.setdefault("_warned_int8", set()):
-            self._warned_int8.add(self.engine)  # once per engine: auto's notice does not silence onnx-int8's warning
-            logger.log(  # auto's fallback is by design; running the copy anyway is worth a warning
-                logging.INFO if self.engine == "auto" else logging.WARNING,
-                "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can saturate; %s",
-                f"predicting with {'its float ONNX copy' if which else 'Keras'} instead" if self.engine == "auto"
-                else "its predictions may differ from the checked ones (engine='auto' avoids it)",
-            )
-        if which is not None:
-            from .onnx import OnnxNetwork, onnx_available
+        from .engines import choose_network
 
-            if onnx_available():
-                cached = self.__dict__.get("_onnx_session")
-                if cached is None or cached[0] != which:
-                    self._onnx_session = cached = (which, OnnxNetwork(copies[which]))
-                return cached[1], 32
-        if self.engine != "auto" and self.engine != "keras":
-            raise RuntimeError(
-                f"engine={self.engine!r} needs onnxruntime and a model with that ONNX copy (compile_onnx)."
-            )
-        import keras
+        return choose_network(self)
 
-        model = self.model_
-
-        def run(inputs):
-            n = len(inputs["image"] if isinstance(inputs, dict) else inputs)
-            if n <= 64:  # predict() costs tens of milliseconds per call; a direct call does not
-                return keras.ops.convert_to_numpy(model(inputs, training=False))
-            return model.predict(inputs, batch_size=256, verbose=0)
-
-        return run, 1024
-
-    def _int8_copy_exact_here(self):
-        """Whether this CPU computes the 8-bit copy as the CPU that checked it did.
-
-        Copies with 7-bit weights do on every CPU; those with full 8-bit weights
-        (and those saved before the choice was recorded) only where
-        :func:`~hogfer.deep.onnx.int8_full_range_exact` holds.
-        """
-        from .onnx import int8_full_range_exact
-
-        return bool(getattr(self, "onnx_int8_reduce_range_", None)) or int8_full_range_exact()
 
     @property
     def engine_used_(self):
@@ -504,10 +345,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if self.features_ is None:
             return images, None
         # n_jobs as set now, not as it was in fit: a model trained on one core predicts on all.
-        for _, transformer in self.features_[0].transformer_list:  # the union of _feature_pipeline
+        for _, transformer in self.features_[0].transformer_list:  # the union of feature_pipeline
             if transformer.n_jobs != self.n_jobs:  # set_params is not free, and this runs per frame
                 transformer.set_params(n_jobs=self.n_jobs)
-        return images, _transform_features(self.features_, images)
+        return images, transform_features(self.features_, images)
 
     def predict_proba(self, X):
         """Class probabilities ``(n, n_classes)``, averaged over test-time augmentations if ``tta``."""
@@ -556,202 +397,3 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         """Write the trained network as a ``.keras`` file (for ONNX export or plain Keras use)."""
         check_is_fitted(self, "model_")
         self.model_.save(path)
-
-
-def _source_network(init_from):
-    """The trained network ``init_from`` names, and the metadata of the hogfer model it comes from."""
-    import keras
-
-    if str(init_from).endswith(".keras"):
-        if not Path(init_from).is_file():
-            raise ValueError(f"init_from: no such file {init_from}.")
-        return keras.models.load_model(init_from, compile=False), None
-    from ..model_store import load_model
-
-    estimator, metadata = load_model(init_from, allow_external=True)
-    if not hasattr(estimator, "model_"):
-        raise ValueError(f"init_from: {init_from} is not a deep model (it has no Keras network).")
-    return estimator.model_, metadata
-
-
-def _initialize_from(model, init_from):
-    """Copy into ``model`` the weights of every layer of ``init_from`` with the same name and shapes."""
-    source, metadata = _source_network(init_from)
-    by_name = {layer.name: layer for layer in source.layers}
-    copied = []
-    for layer in model.layers:
-        weights = layer.get_weights()
-        twin = by_name.get(layer.name)
-        if not weights or twin is None:
-            continue
-        theirs = twin.get_weights()
-        if len(theirs) == len(weights) and all(a.shape == b.shape for a, b in zip(weights, theirs)):
-            layer.set_weights(theirs)
-            copied.append(layer.name)
-    if not copied:
-        raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
-    return {"source": str(init_from), "layers": copied, "source_metadata": _lineage_metadata(metadata)}
-
-
-def teacher_names(distill_from):
-    """``distill_from`` as a list of teachers (one name or path, several, or None)."""
-    if not distill_from:
-        return []
-    return [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
-
-
-def _teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None):
-    """Mean predicted probabilities of the ``distill_from`` models on ``images``, and what to record of them.
-
-    With a ``checkpoint`` folder, they are kept there (``teachers.npz``) and
-    reused by a resumed run.
-    """
-    from ..model_store import load_model
-
-    names = teacher_names(distill_from)
-    cached = checkpoint / "teachers.npz" if checkpoint else None
-    if cached is not None and cached.exists():
-        with np.load(cached, allow_pickle=False) as stored:
-            if stored["proba"].shape == (len(images), len(classes)):
-                logger.info("teacher probabilities from %s", cached)
-                return stored["proba"], json.loads(str(stored["record"]))
-    probas, record = [], []
-    for name in names:
-        teacher, metadata = load_model(name, allow_external=True)
-        if not hasattr(teacher, "predict_proba"):
-            raise ValueError(f"distill_from: {name} does not predict probabilities.")
-        teacher_classes = getattr(teacher, "classes_", None)
-        if teacher_classes is None or not np.array_equal(np.asarray(teacher_classes), classes):
-            raise ValueError(f"distill_from: {name} does not predict the classes {list(classes)}.")
-        proba = np.asarray(teacher.predict_proba(images), dtype="float32")
-        probas.append(proba)
-        record.append({
-            "source": str(name),
-            "source_metadata": _lineage_metadata(metadata),
-            "training_accuracy": round(float(np.mean(proba.argmax(axis=1) == y_idx)), 4),
-        })
-        logger.info("teacher %s: %.1f%% on the training faces", name, 100 * record[-1]["training_accuracy"])
-    proba = np.mean(probas, axis=0)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name("teachers.tmp.npz")
-        np.savez(partial, proba=proba, record=json.dumps(record))
-        os.replace(partial, cached)
-    return proba, record
-
-
-def _lineage_metadata(metadata):
-    """What a model started from ``metadata``'s model keeps of it.
-
-    ``lineage_epochs`` and ``lineage_epoch_seconds`` add up the epochs of the source
-    and of every model it started from in turn, so that a chain of continued runs
-    reports its whole training; ``lineage`` lists those runs (source first), so
-    that models sharing an ancestor (an ensemble's members) count it once.
-    """
-    if not metadata:
-        return None
-    keep = ("name", "pipeline", "architecture", "sha256", "data_sha256", "epochs_run", "best_epoch", "epoch_seconds_total", "hardware", "backend")
-    source_metadata = {k: metadata[k] for k in keep if k in metadata}
-    if metadata.get("metrics"):
-        source_metadata["validation_accuracy"] = metadata["metrics"]["validation"]["accuracy"]
-    ancestor = (metadata.get("initialized_from") or {}).get("source_metadata") or {}
-    for total, own in (("lineage_epochs", "epochs_run"), ("lineage_epoch_seconds", "epoch_seconds_total")):
-        if metadata.get(own) is not None:
-            source_metadata[total] = metadata[own] + ancestor.get(total, ancestor.get(own, 0))
-    run = ("name", "sha256", "epochs_run", "epoch_seconds_total")
-    earlier = ancestor.get("lineage") or ([{k: ancestor[k] for k in run if k in ancestor}] if ancestor else [])
-    source_metadata["lineage"] = [{k: metadata[k] for k in run if k in metadata}, *earlier]
-    return source_metadata
-
-
-def _resumed_initialization(stored):
-    """What a resumed run records of the model it started from.
-
-    The checkpoint's record, brought up to date from the source's metadata where
-    it lacks the ``lineage`` of :func:`_lineage_metadata` (checkpoints written by
-    an older hogfer) and the source is still the same model (same sha256).
-    """
-    from ..exceptions import HogferError
-    from ..model_store import find_model, read_metadata
-
-    recorded = (stored or {}).get("source_metadata") or {}
-    if "lineage" in recorded or not recorded.get("sha256"):
-        return stored
-    try:
-        metadata = read_metadata(find_model(stored["source"])[0])
-    except HogferError:
-        return stored
-    if metadata.get("sha256") != recorded["sha256"]:
-        return stored
-    return {**stored, "source_metadata": _lineage_metadata(metadata)}
-
-
-def _seed_generators(model):
-    """``{"layer.attribute": SeedGenerator}`` of every layer of ``model`` (augmentation, dropout)."""
-    import keras
-
-    found, stack = {}, list(model.layers)
-    while stack:
-        layer = stack.pop()
-        stack.extend(getattr(layer, "layers", []))
-        for attribute, value in vars(layer).items():
-            if isinstance(value, keras.random.SeedGenerator):
-                found[f"{layer.name}.{attribute}"] = value
-    return found
-
-
-def _seed_states(model):
-    """The state of each of ``model``'s random streams, as plain lists for a checkpoint."""
-    import keras
-
-    return {name: keras.ops.convert_to_numpy(g.state).tolist() for name, g in _seed_generators(model).items()}
-
-
-def _restore_seed_states(model, states):
-    """Put ``model``'s random streams back where :func:`_seed_states` found them."""
-    for name, generator in _seed_generators(model).items():
-        if states and name in states:
-            generator.state.assign(np.asarray(states[name], dtype=generator.state.dtype))
-
-
-def _epoch_callback_base():
-    import keras
-
-    return keras.callbacks.Callback
-
-
-class _EpochLog(_epoch_callback_base()):
-    """Log each epoch, update the progress bar, save the history and the checkpoint."""
-
-    def __init__(self, owner, history, checkpoint, total):
-        super().__init__()
-        self.owner, self.history, self.checkpoint = owner, history, checkpoint
-        self.bar = progress_bar(total=total, desc=f"{owner.architecture} epochs", unit="epoch")
-        self.t0 = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(float(v))
-        self.history.setdefault("seconds", []).append(round(time.perf_counter() - self.t0, 1))
-        self.t0 = time.perf_counter()
-        self.bar.set_postfix(acc=f"{logs.get('accuracy', 0):.3f}", val_acc=f"{logs.get('val_accuracy', 0):.3f}")
-        self.bar.update()
-        if self.owner.verbose:
-            logger.info(
-                "epoch %d: loss %.4f acc %.4f val_loss %.4f val_acc %.4f",
-                epoch + 1, logs.get("loss", 0), logs.get("accuracy", 0), logs.get("val_loss", 0), logs.get("val_accuracy", 0),
-            )
-        if self.checkpoint is not None:
-            self.checkpoint.mkdir(parents=True, exist_ok=True)
-            tmp = self.checkpoint / "last.tmp.keras"
-            self.model.save(tmp)
-            os.replace(tmp, self.checkpoint / "last.keras")
-            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_,
-                     "seed_states": _seed_states(self.model)}
-            (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
-            os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")
-
-    def on_train_end(self, logs=None):
-        self.bar.close()
-

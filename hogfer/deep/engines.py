@@ -1,0 +1,142 @@
+"""What runs a trained :class:`~hogfer.deep.KerasFERClassifier`'s network: Keras or its ONNX copies.
+
+:func:`compile_onnx` attaches the float and the 8-bit ONNX copies, each
+checked against Keras; :func:`choose_network` picks, for the classifier's
+``engine``, what predicts (onnxruntime on a copy, or Keras) and the batch size
+it runs best at.
+"""
+
+import logging
+
+import numpy as np
+
+__all__ = ["compile_onnx", "choose_network", "int8_copy_exact_here"]
+
+logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier
+
+
+def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):
+    """Attach ONNX copies of the network for fast CPU inference.
+
+    The float copy (``onnx_model_``) must give the same probabilities as
+    Keras on the faces ``X_check`` (within 1e-4). With ``X_calibration``,
+    an 8-bit copy (``onnx_int8_model_``, see
+    :func:`hogfer.deep.onnx.quantize_onnx`) is calibrated on those faces
+    and must predict Keras' class on at least ``min_agreement`` of
+    ``X_check``. A copy that fails its check raises ``RuntimeError``
+    (:class:`~hogfer.deep.onnx.QuantizationError` for the 8-bit one) and
+    the model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
+    extra) to convert, only onnxruntime to run.
+
+    Parameters
+    ----------
+    X_check : array-like of faces
+        Faces both runtimes are compared on (validation faces, say).
+    X_calibration : array-like of faces, default=None
+        Faces that set the 8-bit ranges (a few hundred training faces);
+        None makes no 8-bit copy.
+    keep_float : bool, default=True
+        Keep the float copy beside the 8-bit one; False saves its size.
+    min_agreement : float, default=0.97
+
+    Returns
+    -------
+    clf
+    """
+    from .onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
+
+    if not keep_float and X_calibration is None:
+        raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
+    images, features = clf._predict_inputs(X_check)
+    check_inputs = clf._inputs(images, features)
+    onnx_bytes, diff = export_onnx(clf.inference_network(), check_inputs)
+    int8_bytes = agreement = int8_diff = reduce_range = None
+    if X_calibration is not None:
+        calibration_inputs = clf._inputs(*clf._predict_inputs(X_calibration))
+        expected = OnnxNetwork(onnx_bytes)(check_inputs)
+
+        def checked_copy(reduce_range):
+            copy = quantize_onnx(onnx_bytes, calibration_inputs, reduce_range=reduce_range)
+            got = OnnxNetwork(copy)(check_inputs)
+            agree = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
+            return copy, agree, float(np.abs(got - expected).max()), reduce_range
+
+        # 7-bit weights: the same integers on every CPU. Full 8-bit weights only where
+        # this CPU computes them exactly, and then they run only on such CPUs (_network).
+        int8_bytes, agreement, int8_diff, reduce_range = checked_copy(True)
+        if agreement < min_agreement and int8_full_range_exact():
+            full = checked_copy(False)
+            if full[1] > agreement:
+                int8_bytes, agreement, int8_diff, reduce_range = full
+        if agreement < min_agreement:
+            raise QuantizationError(
+                f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
+            )
+    clf.onnx_model_ = onnx_bytes if keep_float else None
+    clf.onnx_max_abs_diff_ = diff
+    clf.onnx_int8_model_ = int8_bytes
+    clf.onnx_int8_agreement_ = agreement
+    clf.onnx_int8_max_abs_diff_ = int8_diff
+    clf.onnx_int8_reduce_range_ = reduce_range
+    clf.__dict__.pop("_onnx_session", None)
+    return clf
+
+
+def choose_network(clf):
+    """What runs the network, and how many images it takes best per call.
+
+    onnxruntime runs fastest on small batches here (its activations stay in
+    cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
+    """
+    engines = ("auto", "keras", "onnx", "onnx-int8")
+    if clf.engine not in engines:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {clf.engine!r}.")
+    copies = {"onnx-int8": getattr(clf, "onnx_int8_model_", None), "onnx": getattr(clf, "onnx_model_", None)}
+    wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[clf.engine]
+    saturating = "onnx-int8" in wanted and copies["onnx-int8"] is not None and not int8_copy_exact_here(clf)
+    if saturating and clf.engine == "auto":  # a full-range copy off a VNNI CPU: the float copy, or Keras
+        wanted = ["onnx"]
+    which = next((w for w in wanted if copies[w] is not None), None)
+    if saturating and clf.engine not in clf.__dict__.setdefault("_warned_int8", set()):
+        clf._warned_int8.add(clf.engine)  # once per engine: auto's notice does not silence onnx-int8's warning
+        logger.log(  # auto's fallback is by design; running the copy anyway is worth a warning
+            logging.INFO if clf.engine == "auto" else logging.WARNING,
+            "this model's 8-bit copy has full 8-bit weights, which this CPU (x86 without VNNI) can saturate; %s",
+            f"predicting with {'its float ONNX copy' if which else 'Keras'} instead" if clf.engine == "auto"
+            else "its predictions may differ from the checked ones (engine='auto' avoids it)",
+        )
+    if which is not None:
+        from .onnx import OnnxNetwork, onnx_available
+
+        if onnx_available():
+            cached = clf.__dict__.get("_onnx_session")
+            if cached is None or cached[0] != which:
+                clf._onnx_session = cached = (which, OnnxNetwork(copies[which]))
+            return cached[1], 32
+    if clf.engine != "auto" and clf.engine != "keras":
+        raise RuntimeError(
+            f"engine={clf.engine!r} needs onnxruntime and a model with that ONNX copy (compile_onnx)."
+        )
+    import keras
+
+    model = clf.model_
+
+    def run(inputs):
+        n = len(inputs["image"] if isinstance(inputs, dict) else inputs)
+        if n <= 64:  # predict() costs tens of milliseconds per call; a direct call does not
+            return keras.ops.convert_to_numpy(model(inputs, training=False))
+        return model.predict(inputs, batch_size=256, verbose=0)
+
+    return run, 1024
+
+
+def int8_copy_exact_here(clf):
+    """Whether this CPU computes the 8-bit copy as the CPU that checked it did.
+
+    Copies with 7-bit weights do on every CPU; those with full 8-bit weights
+    (and those saved before the choice was recorded) only where
+    :func:`~hogfer.deep.onnx.int8_full_range_exact` holds.
+    """
+    from .onnx import int8_full_range_exact
+
+    return bool(getattr(clf, "onnx_int8_reduce_range_", None)) or int8_full_range_exact()

@@ -1,0 +1,280 @@
+"""The training recipe's parts around :meth:`KerasFERClassifier.fit <hogfer.deep.KerasFERClassifier.fit>`.
+
+Starting from a trained model's weights (``init_from``) with its lineage,
+distillation targets from trained teachers (``distill_from``), and
+checkpoint-and-resume: the per-epoch log that writes ``last.keras`` and
+``history.json``, and the random streams a resumed run restores so that it
+does not replay the first epochs' augmentations.
+"""
+
+import json
+import logging
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .._progress import progress_bar
+
+__all__ = ["start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
+           "seed_states", "restore_seed_states", "EpochLog"]
+
+logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier's run
+
+
+MIN_LEARNING_RATE = 1e-6
+
+
+def cosine_learning_rate(epoch, epochs, learning_rate):
+    """The learning rate of (0-based) ``epoch``: cosine decay from ``learning_rate`` to 1e-6 over ``epochs``."""
+    progress = min(epoch / max(epochs, 1), 1.0)
+    return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def training_callbacks(clf, history, checkpoint, initial_epoch):
+    """The learning-rate schedule, early stopping on validation accuracy, and the epoch log with its checkpoints."""
+    import keras
+
+    if clf.lr_schedule == "cosine":
+        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.epochs, clf.learning_rate))
+    else:
+        schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, clf.patience // 3), min_lr=1e-5)
+    return [
+        schedule,
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=clf.patience, restore_best_weights=True),
+        EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch),
+    ]
+
+
+def start_or_resume(clf, checkpoint, build):
+    """The network to train: resumed from ``checkpoint``, or built (and started from ``init_from``) and compiled.
+
+    Returns
+    -------
+    model : keras.Model
+    initial_epoch : int
+    history : dict
+        The epochs logged so far.
+    initialized_from : dict or None
+        What the weights started from (see :func:`initialize_from`).
+    """
+    import keras
+
+    if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
+        model = keras.models.load_model(checkpoint / "last.keras")
+        state = json.loads((checkpoint / "history.json").read_text())
+        # .keras files do not keep the random streams: without this, the resumed run
+        # would replay the first epochs' augmentations and shuffling.
+        restore_seed_states(model, state.get("seed_states"))
+        keras.utils.set_random_seed(clf.random_state + state["epoch"])
+        logger.warning("resuming from %s at epoch %d", checkpoint, state["epoch"])
+        return model, state["epoch"], state["history"], resumed_initialization(state.get("initialized_from"))
+    model, initialized_from = build(), None
+    if clf.init_from is not None:
+        initialized_from = initialize_from(model, clf.init_from)
+        logger.info("%d layers start from %s", len(initialized_from["layers"]), clf.init_from)
+    model.compile(
+        optimizer=keras.optimizers.Adam(clf.learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=clf.label_smoothing),
+        metrics=["accuracy"],
+    )
+    return model, 0, {}, initialized_from
+
+def _source_network(init_from):
+    """The trained network ``init_from`` names, and the metadata of the hogfer model it comes from."""
+    import keras
+
+    if str(init_from).endswith(".keras"):
+        if not Path(init_from).is_file():
+            raise ValueError(f"init_from: no such file {init_from}.")
+        return keras.models.load_model(init_from, compile=False), None
+    from ..model_store import load_model
+
+    estimator, metadata = load_model(init_from, allow_external=True)
+    if not hasattr(estimator, "model_"):
+        raise ValueError(f"init_from: {init_from} is not a deep model (it has no Keras network).")
+    return estimator.model_, metadata
+
+
+def initialize_from(model, init_from):
+    """Copy into ``model`` the weights of every layer of ``init_from`` with the same name and shapes."""
+    source, metadata = _source_network(init_from)
+    by_name = {layer.name: layer for layer in source.layers}
+    copied = []
+    for layer in model.layers:
+        weights = layer.get_weights()
+        twin = by_name.get(layer.name)
+        if not weights or twin is None:
+            continue
+        theirs = twin.get_weights()
+        if len(theirs) == len(weights) and all(a.shape == b.shape for a, b in zip(weights, theirs)):
+            layer.set_weights(theirs)
+            copied.append(layer.name)
+    if not copied:
+        raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
+    return {"source": str(init_from), "layers": copied, "source_metadata": lineage_metadata(metadata)}
+
+
+def teacher_names(distill_from):
+    """``distill_from`` as a list of teachers (one name or path, several, or None)."""
+    if not distill_from:
+        return []
+    return [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
+
+
+def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None):
+    """Mean predicted probabilities of the ``distill_from`` models on ``images``, and what to record of them.
+
+    With a ``checkpoint`` folder, they are kept there (``teachers.npz``) and
+    reused by a resumed run.
+    """
+    from ..model_store import load_model
+
+    names = teacher_names(distill_from)
+    cached = checkpoint / "teachers.npz" if checkpoint else None
+    if cached is not None and cached.exists():
+        with np.load(cached, allow_pickle=False) as stored:
+            if stored["proba"].shape == (len(images), len(classes)):
+                logger.info("teacher probabilities from %s", cached)
+                return stored["proba"], json.loads(str(stored["record"]))
+    probas, record = [], []
+    for name in names:
+        teacher, metadata = load_model(name, allow_external=True)
+        if not hasattr(teacher, "predict_proba"):
+            raise ValueError(f"distill_from: {name} does not predict probabilities.")
+        teacher_classes = getattr(teacher, "classes_", None)
+        if teacher_classes is None or not np.array_equal(np.asarray(teacher_classes), classes):
+            raise ValueError(f"distill_from: {name} does not predict the classes {list(classes)}.")
+        proba = np.asarray(teacher.predict_proba(images), dtype="float32")
+        probas.append(proba)
+        record.append({
+            "source": str(name),
+            "source_metadata": lineage_metadata(metadata),
+            "training_accuracy": round(float(np.mean(proba.argmax(axis=1) == y_idx)), 4),
+        })
+        logger.info("teacher %s: %.1f%% on the training faces", name, 100 * record[-1]["training_accuracy"])
+    proba = np.mean(probas, axis=0)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name("teachers.tmp.npz")
+        np.savez(partial, proba=proba, record=json.dumps(record))
+        os.replace(partial, cached)
+    return proba, record
+
+
+def lineage_metadata(metadata):
+    """What a model started from ``metadata``'s model keeps of it.
+
+    ``lineage_epochs`` and ``lineage_epoch_seconds`` add up the epochs of the source
+    and of every model it started from in turn, so that a chain of continued runs
+    reports its whole training; ``lineage`` lists those runs (source first), so
+    that models sharing an ancestor (an ensemble's members) count it once.
+    """
+    if not metadata:
+        return None
+    keep = ("name", "pipeline", "architecture", "sha256", "data_sha256", "epochs_run", "best_epoch", "epoch_seconds_total", "hardware", "backend")
+    source_metadata = {k: metadata[k] for k in keep if k in metadata}
+    if metadata.get("metrics"):
+        source_metadata["validation_accuracy"] = metadata["metrics"]["validation"]["accuracy"]
+    ancestor = (metadata.get("initialized_from") or {}).get("source_metadata") or {}
+    for total, own in (("lineage_epochs", "epochs_run"), ("lineage_epoch_seconds", "epoch_seconds_total")):
+        if metadata.get(own) is not None:
+            source_metadata[total] = metadata[own] + ancestor.get(total, ancestor.get(own, 0))
+    run = ("name", "sha256", "epochs_run", "epoch_seconds_total")
+    earlier = ancestor.get("lineage") or ([{k: ancestor[k] for k in run if k in ancestor}] if ancestor else [])
+    source_metadata["lineage"] = [{k: metadata[k] for k in run if k in metadata}, *earlier]
+    return source_metadata
+
+
+def resumed_initialization(stored):
+    """What a resumed run records of the model it started from.
+
+    The checkpoint's record, brought up to date from the source's metadata where
+    it lacks the ``lineage`` of :func:`lineage_metadata` (checkpoints written by
+    an older hogfer) and the source is still the same model (same sha256).
+    """
+    from ..exceptions import HogferError
+    from ..model_store import find_model, read_metadata
+
+    recorded = (stored or {}).get("source_metadata") or {}
+    if "lineage" in recorded or not recorded.get("sha256"):
+        return stored
+    try:
+        metadata = read_metadata(find_model(stored["source"])[0])
+    except HogferError:
+        return stored
+    if metadata.get("sha256") != recorded["sha256"]:
+        return stored
+    return {**stored, "source_metadata": lineage_metadata(metadata)}
+
+
+def _seed_generators(model):
+    """``{"layer.attribute": SeedGenerator}`` of every layer of ``model`` (augmentation, dropout)."""
+    import keras
+
+    found, stack = {}, list(model.layers)
+    while stack:
+        layer = stack.pop()
+        stack.extend(getattr(layer, "layers", []))
+        for attribute, value in vars(layer).items():
+            if isinstance(value, keras.random.SeedGenerator):
+                found[f"{layer.name}.{attribute}"] = value
+    return found
+
+
+def seed_states(model):
+    """The state of each of ``model``'s random streams, as plain lists for a checkpoint."""
+    import keras
+
+    return {name: keras.ops.convert_to_numpy(g.state).tolist() for name, g in _seed_generators(model).items()}
+
+
+def restore_seed_states(model, states):
+    """Put ``model``'s random streams back where :func:`seed_states` found them."""
+    for name, generator in _seed_generators(model).items():
+        if states and name in states:
+            generator.state.assign(np.asarray(states[name], dtype=generator.state.dtype))
+
+
+def _epoch_callback_base():
+    import keras
+
+    return keras.callbacks.Callback
+
+
+class EpochLog(_epoch_callback_base()):
+    """Log each epoch, update the progress bar, save the history and the checkpoint."""
+
+    def __init__(self, owner, history, checkpoint, total):
+        super().__init__()
+        self.owner, self.history, self.checkpoint = owner, history, checkpoint
+        self.bar = progress_bar(total=total, desc=f"{owner.architecture} epochs", unit="epoch")
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(float(v))
+        self.history.setdefault("seconds", []).append(round(time.perf_counter() - self.t0, 1))
+        self.t0 = time.perf_counter()
+        self.bar.set_postfix(acc=f"{logs.get('accuracy', 0):.3f}", val_acc=f"{logs.get('val_accuracy', 0):.3f}")
+        self.bar.update()
+        if self.owner.verbose:
+            logger.info(
+                "epoch %d: loss %.4f acc %.4f val_loss %.4f val_acc %.4f",
+                epoch + 1, logs.get("loss", 0), logs.get("accuracy", 0), logs.get("val_loss", 0), logs.get("val_accuracy", 0),
+            )
+        if self.checkpoint is not None:
+            self.checkpoint.mkdir(parents=True, exist_ok=True)
+            tmp = self.checkpoint / "last.tmp.keras"
+            self.model.save(tmp)
+            os.replace(tmp, self.checkpoint / "last.keras")
+            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_,
+                     "seed_states": seed_states(self.model)}
+            (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
+            os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
