@@ -346,7 +346,7 @@ def onnx_command(model_name, data_path, out, int8, keep_float):
     """
     from .datasets import load_fer2013
     from .paths import cache_dir
-    from .training import add_onnx
+    from .deep_training import add_onnx
 
     dataset = load_fer2013(data_path)
     out = out or cache_dir("models")
@@ -366,7 +366,7 @@ def rescore_command(model_name, data_path):
     JSON under metrics_before_rescore. The model file is not touched.
     """
     from .datasets import load_fer2013
-    from .training import rescore_model
+    from .deep_training import rescore_model
 
     metadata = rescore_model(model_name, load_fer2013(data_path), allow_external=True)
     before = metadata["metrics_before_rescore"][-1]["metrics"]

@@ -247,7 +247,7 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
 
 def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     from hogfer.deep.recipe import lineage_metadata as _lineage_metadata
-    from hogfer.training import _source_sha256
+    from hogfer.deep_training import source_sha256 as _source_sha256
 
     first = {"name": "xception", "sha256": "a" * 64, "epochs_run": 24, "epoch_seconds_total": 1000.0,
              "metrics": {"validation": {"accuracy": 0.6}}}
@@ -417,7 +417,7 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
         clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
     assert clf.onnx_model_ is None and clf.onnx_int8_model_ is None
     # hogfer train and hogfer onnx then keep the float copy alone, unless told to keep no float copy
-    from hogfer.training import _attach_onnx
+    from hogfer.deep_training import attach_onnx as _attach_onnx
 
     strict = functools.partialmethod(KerasFERClassifier.compile_onnx, min_agreement=1.01)
     with pytest.MonkeyPatch.context() as patch:

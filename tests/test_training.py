@@ -238,8 +238,8 @@ def test_deep_training_sets_tensorflow_flags_before_keras_loads():
         "        os._exit(0)\n"
         "    return orig(name, *args, **kwargs)\n"
         "builtins.__import__ = hook\n"
-        "from hogfer import training\n"
-        "training._train_deep('xception', None, None, n_jobs=1, random_state=0, balance='off')\n"
+        "from hogfer import deep_training\n"
+        "deep_training.train_deep('xception', None, None, n_jobs=1, random_state=0, balance='off')\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)

@@ -191,16 +191,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return x
 
     def _build(self, n_classes, n_features=None, *, augment=None):
-        from . import models
+        from .models import build_hybrid, build_simple_cnn, build_xception
 
         params = dict(self.model_params or {})
         augment = self.augment if augment is None else augment
         common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
         if self.architecture == "xception":
-            return models.build_xception((48, 48, 1), **common, **params)
+            return build_xception((48, 48, 1), **common, **params)
         if self.architecture == "simple-cnn":
-            return models.build_simple_cnn((48, 48, 1), **common, **params)
-        return models.build_hybrid((48, 48, 1), n_features, **common, **params)
+            return build_simple_cnn((48, 48, 1), **common, **params)
+        return build_hybrid((48, 48, 1), n_features, **common, **params)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
