@@ -122,6 +122,17 @@ class FERDataset:
             if np.any(self.usage == u)
         }
 
+    def distribution_text(self):
+        """The source, its hash and a Markdown table of the faces per class and usage (``hogfer data info``)."""
+        from ._table import markdown_table
+
+        counts = self.class_counts()
+        rows = [[usage, *c.tolist(), int(c.sum())] for usage, c in counts.items()]
+        total = sum(counts.values())
+        rows.append(["all", *total.tolist(), int(total.sum())])
+        head = f"{self.source} (sha256 {self.sha256[:12]}..., {self.classes})"
+        return head + "\n" + markdown_table(["usage", *self.emotions, "total"], rows)
+
 
 def load_fer2013(path=None, *, usage=None, classes="fer7", cache=True):
     """Load FER2013 from the Kaggle CSV or an image-folder copy.

@@ -22,7 +22,7 @@ from .metrics import evaluate
 from .protocol import common_metadata, run_metadata, scores_metadata, validation_split
 from .tta import tta_label
 
-__all__ = ["train_deep", "attach_onnx", "add_onnx", "rescore_model"]
+__all__ = ["train_deep", "attach_onnx", "add_onnx", "rescore_model", "rescore_text"]
 
 logger = logging.getLogger("hogfer.training")
 
@@ -106,7 +106,7 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
     if not (int8 or keep_float):
         raise HogferError("nothing to export: keep the float copy, the 8-bit one, or both.")
     estimator, metadata = load_model(name_or_path, allow_external=allow_external)
-    if metadata.get("kind") != "deep":
+    if not metadata.is_deep:
         raise HogferError(f"{metadata['name']}: ONNX export is for deep models; this one is {metadata.get('kind')}.")
     train, val, _ = validation_split(data, metadata.get("random_state", 0))
     check, calibration = onnx_faces(train, val, metadata.get("random_state", 0))
@@ -253,3 +253,15 @@ def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         **run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs),
     }
     return model, metadata
+
+
+def rescore_text(card):
+    """One line on a re-scored model: its scores now and before."""
+    before = card["metrics_before_rescore"][-1]["metrics"]
+
+    def change(split, label):
+        now, was = ((m.get(split) or {}).get("accuracy") for m in (card["metrics"], before))
+        return f"{label} {now:.2%} (was {was:.2%})" if now is not None and was is not None else f"{label} n/a"
+
+    tta = f", TTA {card['predict_tta']}" if card.get("predict_tta") else ""
+    return f"{card['name']}{tta}: {change('validation', 'validation')}, {change('test', 'PrivateTest')}"

@@ -14,7 +14,7 @@ import numpy as np
 from .exceptions import ArtifactError
 from .tta import n_views, tta_label
 
-__all__ = ["EmotionModel", "default_model_name", "face_milliseconds", "tta_label", "MIN_FACES_PER_S"]
+__all__ = ["EmotionModel", "load_emotion_model", "default_model_name", "face_milliseconds", "tta_label", "MIN_FACES_PER_S"]
 
 logger = logging.getLogger(__name__)
 
@@ -187,3 +187,19 @@ class EmotionModel:
         scores = scores - scores.max(axis=1, keepdims=True)
         expd = np.exp(scores)
         return expd / expd.sum(axis=1, keepdims=True)
+
+
+def load_emotion_model(model_name=None, *, for_video=False):
+    """The emotion model a user names: a name, a file, or ``"none"`` (None).
+
+    Without a name: the most accurate model for photos or, with
+    ``for_video``, the live app's choice timed on this machine
+    (:meth:`EmotionModel.load_for_video`).
+    """
+    if model_name and model_name.lower() == "none":
+        return None
+    if model_name is None and for_video:
+        return EmotionModel.load_for_video()
+    from .model_store import is_model_path
+
+    return EmotionModel.load(model_name, allow_external=model_name is not None and is_model_path(model_name))

@@ -17,7 +17,7 @@ from . import face
 from .blinks import BlinkDetector
 from .tracking import FaceTracker
 
-__all__ = ["FrameProcessor", "run_live"]
+__all__ = ["FrameProcessor", "run_live", "summary_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -284,3 +284,28 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
         if window is not None:
             window.close()
     return summary
+
+
+def summary_text(summary, model=None, blinks=False):
+    """The lines ``hogfer live`` prints at the end of a run: frames, speed, stages, each face's counts."""
+    from .emotion import tta_label
+
+    model_text = model.name if model else "none"
+    if model is not None and model.face_ms is not None:
+        tta = "" if model.tta is None else f", TTA {tta_label(model.tta)}"
+        model_text += f" (timed here: {model.face_ms:.1f} ms a face{tta})"
+    lines = [
+        f"{summary['frames']} frames in {summary['seconds']:.1f} s ({summary['mean_fps']} fps), ended: {summary['ended']}; "
+        f"emotion model: {model_text}",
+        "ms per frame: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["stage_ms_per_frame"].items()),
+    ]
+    for face_id, item in summary["faces"].items():
+        text = f"face #{face_id}: {item['frames']} frames"
+        if blinks:
+            text += f", {item['blinks']} blinks ({item['blinks_per_minute']}/min), {item['winks']} winks"
+        if item.get("main_emotion"):
+            text += f", mostly {item['main_emotion']}"
+        lines.append(text)
+    if not summary["faces"]:
+        lines.append("no face found")
+    return "\n".join(lines)

@@ -13,7 +13,6 @@ the models shipped in hogfer's ``artifacts/`` folder. A file elsewhere is
 loaded only when the caller passes its path explicitly.
 """
 
-import json
 import os
 import zipfile
 from importlib import resources
@@ -22,11 +21,14 @@ from pathlib import Path
 from ._io import atomic_path
 from .datasets import file_sha256
 from .exceptions import ArtifactError
+from .model_card import CARD_VERSION, ModelCard
 from .paths import cache_dir
 
-__all__ = ["model_dirs", "save_model", "find_model", "load_model", "read_metadata", "write_metadata", "list_models"]
+__all__ = [
+    "model_dirs", "save_model", "find_model", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
+]
 
-METADATA_VERSION = 1
+METADATA_VERSION = CARD_VERSION
 MODELS_ENV = "HOGFER_MODELS"
 # Module prefixes whose types a hogfer model may contain; anything else is refused.
 _TRUSTED_PREFIXES = ("hogfer.", "sklearn.", "numpy.", "scipy.", "lightgbm.", "imblearn.", "builtins.", "collections.")
@@ -58,7 +60,7 @@ def save_model(estimator, metadata, out_dir, name):
     with atomic_path(model_path) as tmp:
         sio.dump(estimator, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         sha256, size = file_sha256(tmp), tmp.stat().st_size
-    metadata = {
+    metadata = ModelCard({
         "metadata_version": METADATA_VERSION,
         "name": name,
         "file": model_path.name,
@@ -66,40 +68,29 @@ def save_model(estimator, metadata, out_dir, name):
         "sha256": sha256,
         "size_bytes": size,
         **metadata,
-    }
+    })
     write_metadata(out_dir / f"{name}.json", metadata)
     return metadata
 
 
 def write_metadata(json_path, metadata):
-    """Write a model's metadata file atomically (the model file it names is not touched)."""
-    with atomic_path(Path(json_path)) as tmp:
-        tmp.write_text(json.dumps(metadata, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(value):
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    return repr(value)
+    """Write a model's card (:class:`~hogfer.model_card.ModelCard`) atomically; the model file is not touched."""
+    return ModelCard(metadata).write(json_path)
 
 
 def read_metadata(json_path):
-    """Read a model's metadata file; raise ArtifactError if it is unreadable."""
-    json_path = Path(json_path)
-    try:
-        metadata = json.loads(json_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{json_path}: unreadable model metadata ({exc}).") from None
-    for key in ("name", "file", "sha256", "size_bytes"):
-        if key not in metadata:
-            raise ArtifactError(f"{json_path}: model metadata lacks {key!r}.")
-    return metadata
+    """Read and validate a model's card; raise ArtifactError if it is unreadable or incomplete."""
+    return ModelCard.read(json_path)
+
+
+def is_model_path(text):
+    """Whether a user's model argument is a file path rather than a model name.
+
+    The one rule: a path has a folder separator or ends in ``.json``,
+    ``.skops`` or ``.keras``; anything else is a name in the model folders.
+    """
+    text = str(text)
+    return "/" in text or os.sep in text or text.endswith((".json", ".skops", ".keras"))
 
 
 def list_models():
@@ -116,7 +107,7 @@ def find_model(name_or_path):
     """Return ``(metadata path, is_external)`` for a model name or an explicit path."""
     text = str(name_or_path)
     candidate = Path(text)
-    if candidate.suffix in (".json", ".skops", ".keras") or os.sep in text:
+    if is_model_path(text):
         json_path = candidate.with_suffix(".json")
         if not json_path.exists():
             raise ArtifactError(f"{candidate}: no such model (expected {json_path.name} beside it).")
@@ -176,12 +167,21 @@ def load_model(name_or_path, *, allow_external=False):
         raise ArtifactError(
             f"{json_path}: outside hogfer's model folders; pass the path explicitly (allow_external=True) to trust it."
         )
-    metadata = read_metadata(json_path)
+    metadata = ModelCard.read(json_path)
     model_path = verify_model_file(json_path, metadata)
     fmt = metadata.get("format", "skops")
     if fmt != "skops":
         raise ArtifactError(f"{json_path}: unknown model format {fmt!r}.")
     return _load_skops(model_path), metadata
+
+
+def resolve_model(argument):
+    """A user's model argument (a name, or the path of its ``.json``/``.skops``) to ``(estimator, card)``.
+
+    A path the user names explicitly is trusted (see :func:`load_model`'s
+    ``allow_external``); a name is looked up in the model folders.
+    """
+    return load_model(argument, allow_external=is_model_path(argument))
 
 
 def _load_skops(model_path):

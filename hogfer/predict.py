@@ -11,7 +11,7 @@ from ._progress import progress_bar
 from .exceptions import HogferError
 from .faces import find_faces, read_image
 
-__all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_faces", "predict_images"]
+__all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_faces", "predict_images", "results_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -151,3 +151,24 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
             results.append(result)
             bar.update()
     return results
+
+
+def results_text(results, model=None, output_dir=None):
+    """What ``hogfer predict`` prints: the model, then a line per face (or per unreadable or faceless image)."""
+    lines = [f"emotion model: {_model_line(model)}"]
+    for r in results:
+        if r.get("error") or not r["faces"]:
+            lines.append(f"{r['file']}: {r.get('error') or 'no face found'}")
+        for f in r["faces"]:
+            label = f" {f['emotion']} {f['probability']:.0%}" if "emotion" in f else ""
+            lines.append(f"{r['file']}: face #{f['id']} at {','.join(str(int(v)) for v in f['box'])}{label}")
+    if output_dir:
+        lines.append(f"Wrote annotated images and {output_dir}/predictions.json")
+    return "\n".join(lines)
+
+
+def _model_line(model):
+    if model is None:
+        return "none"
+    val = ((model.metadata.get("metrics") or {}).get("validation") or {}).get("accuracy")
+    return model.name + (f" (validation accuracy {val:.1%})" if val is not None else "")

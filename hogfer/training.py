@@ -29,7 +29,7 @@ from .features._base import ImageTransformer
 from .metrics import evaluate
 from .protocol import common_metadata, run_metadata, validation_split
 
-__all__ = ["train_pipeline", "split_feature_steps"]
+__all__ = ["train_pipeline", "train_and_save", "check_train_request", "split_feature_steps"]
 
 logger = logging.getLogger(__name__)
 BALANCE_CHOICES = ("auto", "on", "off")
@@ -167,3 +167,62 @@ def _fit_score(head, params, balanced, weight_key, X_train, y_train, X_val, y_va
     return model, evaluate(y_val, model.predict(X_val), emotions)
 
 
+
+
+def check_train_request(name, classes, deep_params=None):
+    """Refuse, before any data loads, a training request that cannot run.
+
+    An unknown pipeline, deep options for a classical one, a missing model to
+    start from, a distillation weight without teachers, or a teacher trained
+    on other classes each raise a one-line HogferError.
+    """
+    import os
+
+    from .model_store import find_model, read_metadata
+    from .pipelines import kind_of
+
+    kind = kind_of(name)  # unknown names fail here
+    deep_params = deep_params or {}
+    if deep_params and kind != "deep":
+        options = ", ".join("--" + k.replace("_", "-") for k in deep_params)
+        raise HogferError(f"{options}: for deep pipelines only; {name} is classical.")
+    init_from = deep_params.get("init_from")
+    if init_from and str(init_from).endswith(".keras") and not os.path.isfile(init_from):
+        raise HogferError(f"--init-from: no such file {init_from}.")
+    if init_from and not str(init_from).endswith(".keras"):
+        find_model(init_from)
+    teachers = deep_params.get("distill_from") or []
+    if deep_params.get("distill_weight") is not None and not teachers:
+        raise HogferError("--distill-weight: give the teachers with --distill-from.")
+    for teacher in teachers:
+        taught = read_metadata(find_model(teacher)[0]).classes
+        if taught != classes:
+            raise HogferError(f"--distill-from: {teacher} predicts the {taught} classes, not {classes}.")
+
+
+def train_and_save(name, data, *, out=None, **options):
+    """Train pipeline ``name`` (:func:`train_pipeline`) and save it with its card.
+
+    Returns
+    -------
+    card : hogfer.model_card.ModelCard
+    out : path
+        The folder written to (the user model cache unless ``out``).
+    history_png : path or None
+        A deep model's per-epoch plot, written beside it.
+    """
+    from pathlib import Path
+
+    from .model_store import save_model
+    from .paths import cache_dir
+
+    estimator, metadata = train_pipeline(name, data, **options)
+    out = Path(out or cache_dir("models"))
+    card = save_model(estimator, metadata, out, name)
+    history_png = None
+    if card.get("history"):
+        from .plots import plot_history
+
+        history_png = out / f"{name}.history.png"
+        plot_history(card["history"], history_png, title=name)
+    return card, out, history_png

@@ -15,7 +15,7 @@ from .exceptions import HogferError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["VideoSource", "VideoFileSink", "EventLog", "WindowSink"]
+__all__ = ["VideoSource", "VideoFileSink", "EventLog", "WindowSink", "open_window"]
 
 
 def quiet_opencv():
@@ -170,3 +170,13 @@ class WindowSink:
             _cv2().destroyWindow(self.title)
         except Exception:  # the window may never have opened (no display)
             pass
+
+
+def open_window(title="hogfer live"):
+    """A :class:`WindowSink`, or None (with a warning) where there is no display to open it on."""
+    import sys
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        logger.warning("no display found: running without a window (pass --no-display to silence this)")
+        return None
+    return WindowSink(title)

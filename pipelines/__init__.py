@@ -9,7 +9,8 @@ documentation of what it is. A module declares:
   imbalanced-learn) estimator;
 - ``PARAM_GRID``: the hyperparameters ``hogfer train`` chooses among on the
   validation split (a list of dicts of ``set_params`` keys); may be empty;
-- optionally ``SEED_ACCURACY``: the accuracy the seed projects reported for it.
+- optionally ``SEED_ACCURACY``: the accuracy the seed projects reported for it;
+- optionally ``KIND``: ``"deep"`` for a Keras pipeline (``"classical"`` if absent).
 
 This folder installs as ``hogfer.pipelines``.
 """
@@ -19,7 +20,7 @@ import pkgutil
 
 from hogfer.exceptions import HogferError
 
-__all__ = ["get_pipeline", "get_spec", "list_pipelines"]
+__all__ = ["get_pipeline", "get_spec", "list_pipelines", "kind_of"]
 
 
 def _modules():
@@ -61,3 +62,8 @@ def get_pipeline(name, *, n_jobs=None, random_state=0):
     Pipeline(steps=[('hog', HOGFeatures(...)), ...])
     """
     return get_spec(name).build(n_jobs=n_jobs, random_state=random_state)
+
+
+def kind_of(name):
+    """``"deep"`` or ``"classical"``: the one place that knows a pipeline's kind."""
+    return getattr(get_spec(name), "KIND", "classical")

@@ -9,7 +9,7 @@ Nothing in the table is typed by hand.
 """
 
 from .ensemble import choose_ensemble
-from .report import load_results, merge_results, render_table, update_readme, with_dependent_rows, write_results
+from .report import load_results, merge_results, previous_results, render_table, update_readme, with_dependent_rows, write_results
 from .run import TABLE_ORDER, all_pipelines, run_benchmark
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "update_readme",
     "render_table",
     "load_results",
+    "previous_results",
 ]

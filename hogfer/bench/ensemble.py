@@ -47,6 +47,7 @@ def _source_metadata(meta):
 
 def ensemble_model(data):
     """The ensemble of the trained deep models: ``(model, metadata, None)``, or ``(None, None, why not)``."""
+    from ..model_card import ModelCard
     from ..model_store import list_models, load_model
 
     members = [n for n in ("xception", "hybrid", "simple-cnn") if n in list_models()]
@@ -55,14 +56,14 @@ def ensemble_model(data):
     loaded = dict(zip(members, (load_model(n) for n in members)))
     chosen, val_accuracy = choose_ensemble({n: m for n, (m, _) in loaded.items()}, data.select("PublicTest"))
     metas = [loaded[n][1] for n in chosen]
-    meta = {
+    meta = ModelCard({
         "description": "mean probabilities of " + ", ".join(chosen),
         "classes": metas[0]["classes"],
         "data_sha256": metas[0]["data_sha256"],
         "train_seconds": sum({run: s for m in metas for run, s in (training_runs(m) or {}).items()}.values()),
         "hardware": metas[0].get("hardware"),
         "size_bytes": sum(m["size_bytes"] for m in metas),
-    }
+    })
     if len(members) > 2:
         meta["note"] = (
             f"members {', '.join(chosen)} chosen on PublicTest ({100 * val_accuracy:.1f}%) among {', '.join(members)}; "

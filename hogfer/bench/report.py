@@ -16,7 +16,7 @@ from .._table import markdown_table
 from ..exceptions import HogferError
 from .run import all_pipelines
 
-__all__ = ["render_table", "merge_results", "with_dependent_rows", "write_results", "update_readme", "load_results"]
+__all__ = ["render_table", "previous_results", "merge_results", "with_dependent_rows", "write_results", "update_readme", "load_results"]
 
 README_START = "<!-- bench:start -->"
 
@@ -143,10 +143,10 @@ def merge_results(old, new):
 
 def with_dependent_rows(names):
     """``names`` and the rows scored from them: the ensemble row averages the deep models, so it goes with any of them."""
-    from ..pipelines import get_spec, list_pipelines
+    from ..pipelines import kind_of, list_pipelines
 
     names = list(names)
-    deep = [n for n in names if n in list_pipelines() and getattr(get_spec(n), "KIND", "classical") == "deep"]
+    deep = [n for n in names if n in list_pipelines() and kind_of(n) == "deep"]
     return names + ["ensemble"] if deep and "ensemble" not in names else names
 
 def write_results(results, out_dir):
@@ -214,6 +214,17 @@ def update_readme(readme, results):
         with atomic_path(readme) as tmp:
             tmp.write_text(new)
     return new != text
+
+def previous_results(out_dir, classes):
+    """The results ``hogfer bench --only NAME --update`` merges into: ``OUT/results.json``, of the same label scheme."""
+    path = Path(out_dir) / "results.json"
+    if not path.is_file():
+        raise HogferError(f"--update: no {path} to update; run `hogfer bench --all` first.")
+    previous = load_results(path)
+    if previous.get("classes") != classes:
+        raise HogferError(f"--update: {path} scores the {previous.get('classes')} classes, not {classes}.")
+    return previous
+
 
 def load_results(path):
     """Read a results.json written by :func:`write_results`."""

@@ -55,16 +55,14 @@ def _obtain_model(name, data, *, retrain, n_jobs, random_state):
     """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``."""
     from ..model_store import list_models, load_model, save_model, shipped_dir
     from ..paths import cache_dir
-    from ..pipelines import list_pipelines
+    from ..pipelines import kind_of, list_pipelines
     from ..training import train_pipeline
-
-    from ..pipelines import get_spec
 
     if name == "ensemble":
         return ensemble_model(data)
     if name not in list_pipelines():
         return None, None, "not implemented in this version of hogfer"
-    deep = getattr(get_spec(name), "KIND", "classical") == "deep"
+    deep = kind_of(name) == "deep"
     json_path = list_models().get(name)
     if not retrain and json_path is not None:
         model, meta = load_model(name)
@@ -196,7 +194,7 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
         if meta.get("note"):
             row["notes"].append(meta["note"])
         seconds = train_seconds(meta)
-        if meta.get("kind") == "deep":
+        if meta.is_deep:
             row["notes"].append(_deep_note(meta, model.engine_used_, model.get_params().get("tta")))
         scores, feature_s, predict_s = _score(model, test, data.emotions)
         public_scores = _score(model, public, data.emotions)[0] if len(public) else None

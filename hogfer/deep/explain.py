@@ -12,7 +12,7 @@ is the same under TensorFlow, JAX and PyTorch.
 
 import numpy as np
 
-__all__ = ["grad_cam"]
+__all__ = ["grad_cam", "explain_image"]
 
 _FEATURE_LAYER = "exit_act"
 
@@ -55,3 +55,43 @@ def grad_cam(model, face, class_index=None, features=None):
     cam = cv2.resize(cam.astype("float32"), (48, 48), interpolation=cv2.INTER_CUBIC)
     cam = np.clip(cam, 0, None)
     return cam / cam.max() if cam.max() > 0 else cam, probs, c
+
+
+def explain_image(model, image, *, max_faces=4):
+    """Grad-CAM maps of the faces in an image for a trained deep model.
+
+    Parameters
+    ----------
+    model : str
+        A trained xception or hybrid model: its name, or the path of its file.
+    image : path-like or ndarray
+        A 48x48 face crop, or any image, whose faces are found and aligned
+        first (:func:`hogfer.faces.find_faces`).
+    max_faces : int, default=4
+
+    Returns
+    -------
+    items : list of dict
+        Per face: ``face`` (the 48x48 crop), ``heatmap``, ``probabilities``
+        and ``class_index``.
+    names : list of str
+        The emotions, in the model's class order.
+    """
+    from ..exceptions import HogferError
+    from ..faces import find_faces, read_image
+    from ..model_store import resolve_model
+
+    estimator, card = resolve_model(model)
+    if not card.is_deep:
+        raise HogferError(f"{model}: Grad-CAM explains deep models (xception, hybrid); this one is {card.kind}.")
+    _, gray = read_image(image)
+    crops = [gray] if gray.shape == (48, 48) else [f.crop for f in find_faces(gray)[:max_faces]]
+    if not crops:
+        raise HogferError(f"{image}: no face found.")
+    names = [card["emotions"][int(k)] for k in estimator.classes_]  # the classes the model saw, in its order
+    items = []
+    for crop in crops:
+        features = estimator.features_.transform(crop[None])[0] if getattr(estimator, "features_", None) is not None else None
+        heatmap, probs, c = grad_cam(estimator.model_, crop, features=features)
+        items.append({"face": crop, "heatmap": heatmap, "probabilities": probs, "class_index": c})
+    return items, names
