@@ -22,25 +22,14 @@ logger = logging.getLogger(__name__)
 MIN_FACES_PER_S = 200.0
 
 
-def _faces_per_s(meta):
-    n = ((meta.get("metrics") or {}).get("test") or {}).get("n")
-    seconds = meta.get("test_predict_seconds")
-    return n / seconds if n and seconds else None
-
-
 def _candidates(min_faces_per_s):
     """``(fast enough by its recorded rate, validation accuracy, recorded faces/s, name)`` of every 7-class model."""
-    from .model_store import list_models, read_metadata
+    from .model_store import iter_cards
 
     candidates = []
-    for name, json_path in list_models().items():
-        try:
-            meta = read_metadata(json_path)
-        except ArtifactError:
-            continue
-        val = ((meta.get("metrics") or {}).get("validation") or {}).get("accuracy")
-        rate = _faces_per_s(meta)
-        if val is not None and meta.get("classes", "fer7") == "fer7":
+    for name, _, card in iter_cards():
+        val, rate = card.score("validation"), card.faces_per_s
+        if val is not None:
             candidates.append((rate is not None and rate >= min_faces_per_s, val, rate, name))
     if not candidates:
         raise ArtifactError("No trained emotion model found: run `hogfer train lgbm-pixels` (or any pipeline) first.")

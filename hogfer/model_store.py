@@ -25,7 +25,7 @@ from .model_card import CARD_VERSION, ModelCard
 from .paths import cache_dir
 
 __all__ = [
-    "model_dirs", "save_model", "find_model", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
+    "model_dirs", "save_model", "find_model", "iter_cards", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
 ]
 
 METADATA_VERSION = CARD_VERSION
@@ -101,6 +101,17 @@ def list_models():
             for json_path in sorted(folder.glob("*.json")):
                 found.setdefault(json_path.stem, json_path)
     return found
+
+
+def iter_cards(classes="fer7"):
+    """``(name, metadata path, card)`` of every readable model of the label scheme ``classes`` in the model folders."""
+    for name, json_path in list_models().items():
+        try:
+            card = ModelCard.read(json_path)
+        except ArtifactError:
+            continue
+        if card.classes == classes:
+            yield name, json_path, card
 
 
 def find_model(name_or_path):

@@ -18,7 +18,7 @@ import logging
 import threading
 from importlib import resources
 
-from .exceptions import ArtifactError, HogferError
+from .exceptions import HogferError
 
 __all__ = ["create_app", "serve"]
 
@@ -69,24 +69,13 @@ class _Models:
 
     def listing(self):
         from .emotion import default_model_name
-        from .model_store import list_models, read_metadata
+        from .model_store import iter_cards
 
         default = self.default or default_model_name()
-        models = []
-        for name, path in list_models().items():
-            try:
-                meta = read_metadata(path)
-            except ArtifactError:
-                continue
-            if meta.get("classes", "fer7") != "fer7":
-                continue
-            metrics = meta.get("metrics") or {}
-            models.append({
-                "name": name,
-                "validation_accuracy": (metrics.get("validation") or {}).get("accuracy"),
-                "test_accuracy": (metrics.get("test") or {}).get("accuracy"),
-                "default": name == default,
-            })
+        models = [
+            {"name": name, "validation_accuracy": card.score("validation"), "test_accuracy": card.score("test"), "default": name == default}
+            for name, _, card in iter_cards()
+        ]
         models.sort(key=lambda m: (not m["default"], -(m["validation_accuracy"] or 0)))
         return models
 

@@ -16,33 +16,7 @@ logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about t
 
 
 def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):
-    """Attach ONNX copies of the network for fast CPU inference.
-
-    The float copy (``onnx_model_``) must give the same probabilities as
-    Keras on the faces ``X_check`` (within 1e-4). With ``X_calibration``,
-    an 8-bit copy (``onnx_int8_model_``, see
-    :func:`hogfer.deep.onnx.quantize_onnx`) is calibrated on those faces
-    and must predict Keras' class on at least ``min_agreement`` of
-    ``X_check``. A copy that fails its check raises ``RuntimeError``
-    (:class:`~hogfer.deep.onnx.QuantizationError` for the 8-bit one) and
-    the model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
-    extra) to convert, only onnxruntime to run.
-
-    Parameters
-    ----------
-    X_check : array-like of faces
-        Faces both runtimes are compared on (validation faces, say).
-    X_calibration : array-like of faces, default=None
-        Faces that set the 8-bit ranges (a few hundred training faces);
-        None makes no 8-bit copy.
-    keep_float : bool, default=True
-        Keep the float copy beside the 8-bit one; False saves its size.
-    min_agreement : float, default=0.97
-
-    Returns
-    -------
-    clf
-    """
+    """:meth:`KerasFERClassifier.compile_onnx <hogfer.deep.KerasFERClassifier.compile_onnx>` (see there); returns ``clf``."""
     from .onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
 
     if not keep_float and X_calibration is None:
