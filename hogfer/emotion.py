@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from .datasets import IMAGE_SIZE
 from .exceptions import ArtifactError
 from .tta import n_views, tta_label
 
@@ -65,7 +66,7 @@ def face_milliseconds(model, *, n_calls=15, n_warmup=3, random_state=0):
     48x48 face. The first ``n_warmup`` calls (lazy initialisation) are not
     timed; the median shrugs off a call slowed by another process.
     """
-    faces = np.random.default_rng(random_state).integers(0, 256, size=(n_warmup + n_calls, 1, 48, 48), dtype=np.uint8)
+    faces = np.random.default_rng(random_state).integers(0, 256, size=(n_warmup + n_calls, 1, IMAGE_SIZE, IMAGE_SIZE), dtype=np.uint8)
     times = []
     for k, face in enumerate(faces):
         start = time.perf_counter()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .datasets import IMAGE_SIZE
 from .exceptions import HogferError
 
 __all__ = [
@@ -137,7 +138,7 @@ def mouth_aspect_ratio(landmarks):
     return (d(61, 67) + d(62, 66) + d(63, 65)) / (3.0 * np.maximum(d(60, 64), 1e-6))
 
 
-def alignment_matrix(landmarks, size=48, eyes=FER_EYES):
+def alignment_matrix(landmarks, size=IMAGE_SIZE, eyes=FER_EYES):
     """The 2x3 similarity transform that puts the eye centres at ``eyes`` in a ``size`` square.
 
     Rotation makes the eyes level, the scale makes their distance
@@ -154,7 +155,7 @@ def alignment_matrix(landmarks, size=48, eyes=FER_EYES):
     return np.hstack([rotation, (target - rotation @ mid)[:, None]])
 
 
-def align_face(image, landmarks, size=48, eyes=FER_EYES):
+def align_face(image, landmarks, size=IMAGE_SIZE, eyes=FER_EYES):
     """Crop a face so that its eyes are level and where FER2013's eyes are.
 
     Parameters

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import face
+from .datasets import IMAGE_SIZE
 from .exceptions import HogferError
 
 __all__ = ["Face", "read_image", "find_faces", "DETECTORS"]
@@ -260,7 +261,7 @@ def _invert(matrix):
     return cv2.invertAffineTransform(matrix)
 
 
-def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=48):
+def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=IMAGE_SIZE):
     """Every face in an image, with its 68 landmarks and aligned crop.
 
     Parameters

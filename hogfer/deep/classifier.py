@@ -6,11 +6,8 @@ so ``hogfer train``, ``hogfer bench`` and the live app treat deep and
 classical models alike. The hybrid model takes its handcrafted features
 from hogfer's own transformers, computed inside ``fit`` and ``predict``.
 
-Training recipe (all parameters): on-model augmentation, label smoothing, L2,
-optional class weighting, early stopping and learning-rate reduction on the
-validation split, checkpoint-and-resume, a fixed seed, distillation from
-trained models, and test-time augmentation (mirror images, zoom, small
-rotations or shifted crops: :mod:`hogfer.tta`) at prediction.
+The training recipe's parts live in :mod:`.recipe`, the engines that run
+predictions in :mod:`.engines`, test-time augmentation in :mod:`hogfer.tta`.
 """
 
 import logging
@@ -21,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
+from ..datasets import IMAGE_SIZE
 from ..features._validation import as_image_stack
 from ..tta import n_views, tta_views
 from ._serialization import pack_network, unpack_network
@@ -31,6 +29,7 @@ __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
 logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 LR_SCHEDULES = ("plateau", "cosine")
 
 
@@ -197,10 +196,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         augment = self.augment if augment is None else augment
         common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
         if self.architecture == "xception":
-            return build_xception((48, 48, 1), **common, **params)
+            return build_xception(INPUT_SHAPE, **common, **params)
         if self.architecture == "simple-cnn":
-            return build_simple_cnn((48, 48, 1), **common, **params)
-        return build_hybrid((48, 48, 1), n_features, **common, **params)
+            return build_simple_cnn(INPUT_SHAPE, **common, **params)
+        return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
@@ -216,8 +215,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if not 0.0 <= self.distill_weight <= 1.0:
             raise ValueError(f"distill_weight must be between 0 and 1; got {self.distill_weight!r}.")
         images = as_image_stack(X)
-        if images.shape[1:] != (48, 48):
-            raise ValueError(f"KerasFERClassifier takes 48x48 faces; got {images.shape[1]}x{images.shape[2]}.")
+        if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise ValueError(f"KerasFERClassifier takes {IMAGE_SIZE}x{IMAGE_SIZE} faces; got {images.shape[1]}x{images.shape[2]}.")
         y = np.asarray(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if X_val is None:
@@ -228,7 +227,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         else:
             val_images = as_image_stack(X_val)
             val_idx = np.searchsorted(self.classes_, np.asarray(y_val))
-        self.n_features_in_ = 48 * 48
+        self.n_features_in_ = IMAGE_SIZE * IMAGE_SIZE
         keras.utils.set_random_seed(self.random_state)
 
         train_features = val_features = None
@@ -341,7 +340,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return cached[0] if cached is not None and run is cached[1] else "keras"
 
     def _predict_inputs(self, X):
-        images = as_image_stack(X, image_shape=(48, 48), estimator=type(self).__name__)
+        images = as_image_stack(X, image_shape=(IMAGE_SIZE, IMAGE_SIZE), estimator=type(self).__name__)
         if self.features_ is None:
             return images, None
         # n_jobs as set now, not as it was in fit: a model trained on one core predicts on all.

@@ -12,6 +12,8 @@ is the same under TensorFlow, JAX and PyTorch.
 
 import numpy as np
 
+from ..datasets import IMAGE_SIZE
+
 __all__ = ["grad_cam", "explain_image"]
 
 _FEATURE_LAYER = "exit_act"
@@ -43,7 +45,7 @@ def grad_cam(model, face, class_index=None, features=None):
     names = {layer.name for layer in model.layers}
     if _FEATURE_LAYER not in names or "predictions" not in names:
         raise ValueError(f"Grad-CAM needs a model ending in global pooling and a dense layer (xception, hybrid); {model.name!r} is not one.")
-    x = np.asarray(face, dtype="float32").reshape(1, 48, 48, 1)
+    x = np.asarray(face, dtype="float32").reshape(1, IMAGE_SIZE, IMAGE_SIZE, 1)
     inputs = {"image": x, "features": np.asarray(features, "float32").reshape(1, -1)} if len(model.inputs) > 1 else x
     probe = keras.Model(model.inputs, [model.get_layer(_FEATURE_LAYER).output, model.output])
     fmap, probs = (keras.ops.convert_to_numpy(t) for t in probe(inputs, training=False))
@@ -52,7 +54,7 @@ def grad_cam(model, face, class_index=None, features=None):
     kernel = keras.ops.convert_to_numpy(model.get_layer("predictions").kernel)
     weights = kernel[: fmap.shape[-1], c]  # the image branch's rows (first in the hybrid's fusion)
     cam = np.maximum(fmap @ weights, 0)
-    cam = cv2.resize(cam.astype("float32"), (48, 48), interpolation=cv2.INTER_CUBIC)
+    cam = cv2.resize(cam.astype("float32"), (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_CUBIC)
     cam = np.clip(cam, 0, None)
     return cam / cam.max() if cam.max() > 0 else cam, probs, c
 
@@ -85,7 +87,7 @@ def explain_image(model, image, *, max_faces=4):
     if not card.is_deep:
         raise HogferError(f"{model}: Grad-CAM explains deep models (xception, hybrid); this one is {card.kind}.")
     _, gray = read_image(image)
-    crops = [gray] if gray.shape == (48, 48) else [f.crop for f in find_faces(gray)[:max_faces]]
+    crops = [gray] if gray.shape == (IMAGE_SIZE, IMAGE_SIZE) else [f.crop for f in find_faces(gray)[:max_faces]]
     if not crops:
         raise HogferError(f"{image}: no face found.")
     names = [card["emotions"][int(k)] for k in estimator.classes_]  # the classes the model saw, in its order

@@ -8,6 +8,7 @@ built.
 import keras
 from keras import layers
 
+from ..datasets import IMAGE_SIZE
 from .layers import RandomErasing
 
 __all__ = ["augmentation", "build_simple_cnn", "build_xception", "build_hybrid", "build_autoencoder"]
@@ -96,7 +97,7 @@ def _image_input(input_shape, augment, seed):
 
 
 def build_xception(
-    input_shape=(48, 48, 1),
+    input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1),
     num_classes=7,
     *,
     block_filters=(64, 128, 256),
@@ -145,7 +146,7 @@ def build_xception(
     return keras.Model(image, out, name=name)
 
 
-def build_simple_cnn(input_shape=(48, 48, 1), num_classes=7, *, dropout=0.5, l2=1e-4, augment=True, seed=None, name="simple_cnn"):
+def build_simple_cnn(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), num_classes=7, *, dropout=0.5, l2=1e-4, augment=True, seed=None, name="simple_cnn"):
     """The seeds' "simple architecture": three conv-conv-pool stages and a dense layer.
 
     Every layer is followed by batch normalisation, the dense one included.
@@ -171,7 +172,7 @@ def build_simple_cnn(input_shape=(48, 48, 1), num_classes=7, *, dropout=0.5, l2=
 
 
 def build_hybrid(
-    input_shape=(48, 48, 1),
+    input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1),
     n_features=1667,
     num_classes=7,
     *,
@@ -235,7 +236,7 @@ def build_hybrid(
     return keras.Model({"image": image, "features": features}, out, name=name)
 
 
-def build_autoencoder(input_shape=(48, 48, 1), code_size=128, *, name="autoencoder"):
+def build_autoencoder(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), code_size=128, *, name="autoencoder"):
     """A small convolutional autoencoder; returns ``(autoencoder, encoder)``.
 
     The encoder maps a face to a ``code_size`` vector (the seeds' "auto-encoded
