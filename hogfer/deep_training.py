@@ -76,8 +76,8 @@ def attach_onnx(model, check_images, calibration_images=None, *, keep_float=True
 
 
 def onnx_faces(train, val, random_state):
-    """Check faces (every validation face: 256 left the 97% rule to chance) and
-    calibration faces (a seeded draw of 512 training faces) for the ONNX copies."""
+    """Check faces (every validation face) and calibration faces (a seeded draw
+    of 512 training faces) for the ONNX copies."""
     rng = np.random.default_rng(random_state)
     calibration = train.images[np.sort(rng.choice(len(train), size=min(512, len(train)), replace=False))]
     return val.images, calibration

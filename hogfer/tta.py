@@ -20,13 +20,8 @@ set            views what
 ``True``       8     the recommended set: ``"affine"``
 ============== ===== ==================================================================
 
-The sets were compared on FER2013's PublicTest (validation) split with the
-three trained deep models; ``benchmarks/inference.md`` gives each set's
-accuracy and cost there. PrivateTest played no part. Larger sets, tried the
-same way with xception (``"affine"`` plus a 20% zoom, a 10% zoom out,
-rotations of 10 degrees, zoom with rotation, or four crops shifted by 2
-pixels: 10 to 16 views, and all 28 such views together): none was clearly
-more accurate than ``"affine"`` there, and each costs more.
+``benchmarks/inference.md`` gives each set's accuracy (on PublicTest, the
+validation split) and cost for the shipped models.
 
 Zoom and rotation are about the image centre, with bilinear interpolation and
 the edge pixels repeated beyond the border, computed in NumPy so every Keras

@@ -7,8 +7,7 @@ i.e. one over the mean squared norm of the projected features).
 
 The exact SVM keeps most training faces as support vectors (its size is in the
 benchmark table), so this model is trained on demand and cached rather than
-shipped; a Nystroem approximation small enough to ship lost clearly in
-validation accuracy in a one-off trial.
+shipped.
 """
 
 from sklearn.decomposition import PCA

@@ -161,8 +161,7 @@ def build_simple_cnn(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), num_classes=7, *, 
             x = layers.Activation("relu", name=f"block{b}_conv{i}_act")(x)
         x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
-    # Normalised like the convolutions: without fc1_bn, the network sat on the majority
-    # class for its first epochs (4 epochs on 10,000 faces: 24.9% on PublicTest, 38.7% with it)
+    # normalised like the convolutions, so the first epochs do not sit on the majority class
     x = layers.Dense(256, use_bias=False, kernel_regularizer=reg, name="fc1")(x)
     x = layers.BatchNormalization(name="fc1_bn")(x)
     x = layers.Activation("relu", name="fc1_act")(x)
@@ -204,11 +203,7 @@ def build_hybrid(
         Width of the feature branch's dense layer.
     feature_dropout : (float, float), default=(0.2, 0.0)
         Dropout rates on the features and on the branch's output (no layer
-        for a rate of 0). The branch memorises training faces: with the
-        defaults, training accuracy ran 15 points above validation, against 9
-        for the image alone. Fine-tuning the shipped hybrid for 10 epochs with
-        ``(0.5, 0.3)`` narrowed that to 10 points but scored lower on
-        PublicTest (64.6% against 64.9%), so the defaults stay.
+        for a rate of 0).
     dropout : float, default=0.4
         Dropout on the fused vector.
     l2, augment, seed, name : see :func:`build_xception`
