@@ -79,7 +79,7 @@ class Face:
         return max(self.probabilities, key=self.probabilities.get) if self.probabilities else None
 
     def to_dict(self, index=None):
-        """A JSON-ready record (the landmarks rounded to 0.1 pixel)."""
+        """A JSON-ready record (the landmarks rounded to 0.1 pixel; the probabilities as they are, summing to 1)."""
         record = {} if index is None else {"id": index}
         record.update(box=[round(float(v), 1) for v in self.box], score=round(float(self.score), 3))
         if self.angle:
@@ -87,9 +87,9 @@ class Face:
         record["landmarks"] = np.round(self.landmarks, 1).tolist()
         if self.probabilities is not None:
             record.update(
-                probabilities={k: round(float(v), 4) for k, v in self.probabilities.items()},
+                probabilities={k: float(v) for k, v in self.probabilities.items()},
                 emotion=self.emotion,
-                probability=round(float(self.probabilities[self.emotion]), 4),
+                probability=float(self.probabilities[self.emotion]),
                 model=self.model,
             )
         return record

@@ -118,7 +118,7 @@ class FrameProcessor:
                 )
                 best = int(np.argmax(state.probabilities))
                 record.update(
-                    probabilities=[float(v) for v in state.probabilities],
+                    probabilities=dict(zip(self.emotions, (float(v) for v in state.probabilities))),
                     emotion=self.emotions[best],
                     probability=float(state.probabilities[best]),
                 )

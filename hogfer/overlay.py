@@ -68,7 +68,8 @@ def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
     160 pixels wide, down to half the size used at 720 pixels.
 
     ``faces`` are dicts with ``box`` and ``id``, optionally ``emotion``,
-    ``probability``, ``probabilities`` (a list in ``emotions``' order),
+    ``probability``, ``probabilities`` (emotion -> probability, as
+    :meth:`hogfer.faces.Face.to_dict` and the live app's records hold them),
     ``landmarks``, ``blinks`` and ``winks``.
     """
     import cv2
@@ -90,6 +91,8 @@ def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
             for x, y in np.asarray(f["landmarks"]).astype(int):
                 cv2.circle(frame, (int(x), int(y)), radius, _LANDMARK, -1)
         probs = f.get("probabilities")
+        if isinstance(probs, dict):
+            probs = [probs.get(e, 0.0) for e in emotions]
         if bars and probs is not None and len(emotions):
             gap = int(round(8 * unit))
             width = int(round(178 * unit))

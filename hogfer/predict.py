@@ -94,13 +94,7 @@ def _annotate(image, faces, model, path, output_dir):
     from .overlay import draw_faces, draw_status
 
     emotions = model.emotions if model is not None else ()
-    drawn = [
-        {"id": i + 1, "box": f.box, "landmarks": f.landmarks, "emotion": f.emotion,
-         "probability": f.probabilities[f.emotion] if f.probabilities else None,
-         "probabilities": list(f.probabilities.values()) if f.probabilities else None}
-        for i, f in enumerate(faces)
-    ]
-    draw_faces(image, drawn, emotions)
+    draw_faces(image, [f.to_dict(i + 1) for i, f in enumerate(faces)], emotions)
     draw_status(image, "hogfer" + (f"  {model.name}" if model is not None else "") + f"  faces {len(faces)}")
     out = Path(output_dir) / f"{Path(path).stem}.hogfer.jpg"
     with atomic_path(out) as tmp:
