@@ -17,8 +17,8 @@ _FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
 
 
 def ui_scale(shape):
-    """Size unit of the overlay for an image of ``shape``: 1 at 720 pixels on the short side."""
-    return max(0.5, min(shape[0], shape[1]) / 720.0)
+    """Size unit of the overlay for an image of ``shape``: 1 at 600 pixels on the short side, at least 0.7."""
+    return max(0.7, min(shape[0], shape[1]) / 600.0)
 
 
 def _text(img, text, org, unit, *, size=0.6, color=_WHITE, panel=_PANEL):
@@ -65,7 +65,7 @@ def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
     """Draw each face's box, number, emotion label, probability bars and blink count, in place.
 
     Sizes follow the image (:func:`ui_scale`), and shrink for faces under
-    160 pixels wide, down to half the size used at 720 pixels.
+    160 pixels wide, down to the smallest that stays legible.
 
     ``faces`` are dicts with ``box`` and ``id``, optionally ``emotion``,
     ``probability``, ``probabilities`` (emotion -> probability, as
@@ -78,7 +78,7 @@ def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
     for f in faces:
         left, top, right, bottom = (int(round(v)) for v in f["box"])
         # sized with the image, but no larger than the face warrants (small faces in a group photo)
-        unit = min(image_unit, max(0.5, (right - left) / 160.0))
+        unit = min(image_unit, max(0.7, (right - left) / 160.0))
         cv2.rectangle(frame, (left, top), (right, bottom), _GREEN, max(2, int(round(2 * unit))))
         label = f"#{f['id']}"
         if f.get("emotion"):
