@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from hogfer import face
-from hogfer._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from hogfer._env import machine_summary, provenance
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
 from hogfer.blinks import threshold_blink_count
@@ -196,13 +196,13 @@ def main(argv=None):
                 blink_rows.append([clip, rate, f"{b} + {w} wink{'s' if w != 1 else ''}", "yes" if blinks[-1]["hogfer_ok"] else "**no**",
                                    textbook, "yes" if blinks[-1]["textbook_ok"] else "**no**",
                                    f"{t['count']} blinks, {_truth_winks(t)} wink (accepted total {t['acceptable_count_range'][0]}-{t['acceptable_count_range'][1]})"])
-    info = machine_info()
-    commit = git_commit(Path(__file__).parent)
+    made = provenance(Path(__file__).parent)
+    info, commit = made["machine"], made["commit"]
     chosen = "" if model.face_ms is None else f" (the live app's choice on this machine: {model.face_ms:.2f} ms a face" + (
         "" if model.tta is None else f", TTA {tta_label(model.tta)}") + ")"
     text = (
         "# Live app: speed on webcam and HD video, blink counting at other frame rates\n\n"
-        f"Written by `python benchmarks/bench_live.py` on {machine_summary(info)}, {now_iso()}, commit {commit}.\n\n"
+        f"Written by `python benchmarks/bench_live.py` on {machine_summary(info)}, {made['date']}, commit {commit}.\n\n"
         "## Speed, end to end\n\n"
         f"Each video is an MPEG-4 file made from the shared clips (see the script's docstring), decoded, run through the "
         f"whole live app with emotion model `{model.name}`{chosen}, blinks on, overlay drawn and the annotated video "
@@ -222,8 +222,8 @@ def main(argv=None):
     with atomic_path(out / "live.md") as f:
         f.write_text(text)
     with atomic_path(out / "live.json") as f:
-        f.write_text(json.dumps({"date": now_iso(), "model": model.name, "model_face_ms": model.face_ms, "model_tta": model.tta,
-                                 "machine": info, "libraries": library_versions(), "commit": commit, "repeat": args.repeat,
+        f.write_text(json.dumps({"date": made["date"], "model": model.name, "model_face_ms": model.face_ms, "model_tta": model.tta,
+                                 "machine": info, "libraries": made["libraries"], "commit": commit, "repeat": args.repeat,
                                  "speed": speed, "blinks": blinks}, indent=1, default=float) + "\n")
     print(text)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hogfer._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from hogfer._env import machine_summary, provenance
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
 
@@ -150,12 +150,12 @@ def main(argv=None):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    info = machine_info()
-    commit = git_commit(Path(__file__).parent)
+    made = provenance(Path(__file__).parent)
+    info, commit = made["machine"], made["commit"]
     default = next((m["name"] for m in models if m["default"]), None)
     text = (
         "# hogfer serve under load\n\n"
-        f"Written by `python benchmarks/bench_serve.py` on {machine_summary(info)}, {now_iso()}, commit {commit}. "
+        f"Written by `python benchmarks/bench_serve.py` on {machine_summary(info)}, {made['date']}, commit {commit}. "
         f"`hogfer serve` (waitress, 8 threads; faces: dlib's HOG, upsampled once; emotion model `{model}`, "
         f"the server's default `{default}`) on loopback; a 640x480 JPEG with one face ({faces} found) posted to "
         "`/api/predict` by 1, 2 and 8 client threads in turn. Latency is the client's, request sent to JSON read, "
@@ -167,7 +167,7 @@ def main(argv=None):
     with atomic_path(out / "serve.md") as f:
         f.write_text(text)
     with atomic_path(out / "serve.json") as f:
-        f.write_text(json.dumps({"date": now_iso(), "model": model, "faces": faces, "machine": info, "libraries": library_versions(),
+        f.write_text(json.dumps({"date": made["date"], "model": model, "faces": faces, "machine": info, "libraries": made["libraries"],
                                  "commit": commit, "phases": phases, "memory_mb": dict(memory)}, indent=1) + "\n")
     print(text)
 

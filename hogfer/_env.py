@@ -111,6 +111,14 @@ def git_commit(path="."):
         return None
 
 
+def provenance(path=None):
+    """Where and when a result was made: ``date``, ``machine``, ``libraries`` and (with ``path``) ``commit``."""
+    record = {"date": now_iso(), "machine": machine_info(), "libraries": library_versions()}
+    if path is not None:
+        record["commit"] = git_commit(path)
+    return record
+
+
 def now_iso():
     """The current UTC time, ISO 8601, to the second."""
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import temporary_path
 from .exceptions import DataError
 from .paths import cache_dir, resolve_data_path
 
@@ -263,7 +264,7 @@ def _write_cache(cache_file, images, labels, usage, sha256):
     usage_code = np.zeros(len(usage), np.uint8)
     for code, name in enumerate(USAGES):
         usage_code[usage == name] = code
-    tmp = cache_file.with_name(cache_file.name + f".tmp{os.getpid()}")
+    tmp = temporary_path(cache_file)
     try:
         with open(tmp, "wb") as f:
             np.savez(

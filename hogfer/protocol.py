@@ -8,7 +8,7 @@ run holds its data, split, scores, times, machine and library versions.
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._env import library_versions, machine_info, now_iso
+from ._env import provenance
 from .datasets import FERDataset
 from .exceptions import HogferError
 from .metrics import evaluate
@@ -57,12 +57,13 @@ def scores_metadata(data, val_scores, test, test_pred):
 
 def run_metadata(data, val_scores, test, test_pred, train_seconds, predict_seconds, n_jobs):
     """Scores, times, machine and library versions of one training run."""
+    made = provenance()
     return {
         "metrics": scores_metadata(data, val_scores, test, test_pred),
         "train_seconds": round(train_seconds, 1),
         "test_predict_seconds": round(predict_seconds, 2),
-        "trained_at": now_iso(),
-        "hardware": machine_info(),
+        "trained_at": made["date"],
+        "hardware": made["machine"],
         "n_jobs": n_jobs,
-        "libraries": library_versions(),
+        "libraries": made["libraries"],
     }

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+from ._io import temporary_path
 from .exceptions import HogferError
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class _AtomicFile:
     def __init__(self, path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{os.getpid()}{self.path.suffix}")
+        self.tmp = temporary_path(self.path)
 
     def commit(self):
         if self.tmp.exists():

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from .._env import git_commit, library_versions, machine_info, machine_summary, now_iso
+from .._env import machine_summary, provenance
 from .._progress import progress_bar
 from ..datasets import load_fer2013
 from ..exceptions import ArtifactError, HogferError
@@ -162,20 +162,22 @@ def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, 
             bar.set_postfix_str(name)
             rows.append(_bench_one(name, data, test, public, retrain=retrain, n_jobs=n_jobs, random_state=random_state))
             bar.update()
+    made = provenance(Path(__file__).resolve().parent)
     return {
-        "date": now_iso(),
+        "date": made["date"],
         "data_file": str(data.source),
         "data_sha256": data.sha256,
         "classes": classes,
         "emotions": list(data.emotions),
         "n_test": len(test),
         "n_public": len(public),
-        "machine": machine_info(),
-        "libraries": library_versions(),
-        "commit": git_commit(Path(__file__).resolve().parent),
+        "machine": made["machine"],
+        "libraries": made["libraries"],
+        "commit": made["commit"],
         "seconds": round(time.perf_counter() - started, 1),
         "rows": rows,
     }
+
 
 def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
     row = {"pipeline": name, "seed_accuracy": _seed_accuracy(name), "status": "ok", "notes": []}

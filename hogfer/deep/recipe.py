@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import temporary_path
 from .._progress import progress_bar
 
 __all__ = ["start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
@@ -158,7 +159,7 @@ def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None)
     proba = np.mean(probas, axis=0)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name("teachers.tmp.npz")
+        partial = temporary_path(cached)
         np.savez(partial, proba=proba, record=json.dumps(record))
         os.replace(partial, cached)
     return proba, record
