@@ -42,7 +42,7 @@ def landmark_stages(images):
     """Milliseconds a face of each stage of :class:`LandmarkFeatures`, one core, one face per call."""
     import cv2
 
-    from hogfer import face
+    from hogfer.faces import landmarks as face
     from hogfer.features.landmarks import landmark_geometry
 
     size = (2 * images.shape[2], 2 * images.shape[1])

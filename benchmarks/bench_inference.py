@@ -35,10 +35,10 @@ import numpy as np
 from hogfer._env import git_commit, library_versions, machine_info, machine_summary, now_iso
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
-from hogfer.datasets import load_fer2013
+from hogfer.data.fer2013 import load_fer2013
 from hogfer.deep import count_macs, matmul_rate
-from hogfer.emotion import tta_label
-from hogfer.model_store import list_models, load_model
+from hogfer.store.emotion import tta_label
+from hogfer.store.files import list_models, load_model
 
 #: The issue's targets for CPU inference (single face, and a batch).
 LATENCY_TARGET_MS = 5.0

@@ -30,14 +30,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hogfer import face
+from hogfer.faces import landmarks as face
 from hogfer._env import machine_summary, provenance
 from hogfer._io import atomic_path
 from hogfer._table import markdown_table
-from hogfer.blinks import threshold_blink_count
-from hogfer.emotion import EmotionModel, tta_label
-from hogfer.live import FrameProcessor, run_live
-from hogfer.video import VideoFileSink, VideoSource
+from hogfer.faces.blinks import threshold_blink_count
+from hogfer.store.emotion import EmotionModel, tta_label
+from hogfer.apps.live import FrameProcessor, run_live
+from hogfer.apps.video import VideoFileSink, VideoSource
 
 CLIPS = ("smile_wink_blink", "talking_khill")
 RATES = (15, 24, 25, 30, 60)

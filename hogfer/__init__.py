@@ -10,27 +10,27 @@ imports Keras, TensorFlow, dlib or OpenCV.
 
 import importlib
 
-from ._version import __version__
+from hogfer._version import __version__
 
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY = {
-    "load_fer2013": "hogfer.datasets",
-    "FERDataset": "hogfer.datasets",
-    "EMOTIONS": "hogfer.datasets",
-    "LABEL_SCHEMES": "hogfer.datasets",
+    "load_fer2013": "hogfer.data.fer2013",
+    "FERDataset": "hogfer.data.fer2013",
+    "EMOTIONS": "hogfer.data.fer2013",
+    "LABEL_SCHEMES": "hogfer.data.fer2013",
     "hog_features": "hogfer.features.hog",
     "HOGFeatures": "hogfer.features.hog",
     "SlidingWindowHOG": "hogfer.features.sliding_window",
     "LandmarkFeatures": "hogfer.features.landmarks",
     "PixelFeatures": "hogfer.features.pixels",
     "AutoencoderFeatures": "hogfer.deep.autoencoder",
-    "predict_faces": "hogfer.predict",
-    "find_faces": "hogfer.faces",
-    "read_image": "hogfer.faces",
-    "Face": "hogfer.faces",
-    "EmotionModel": "hogfer.emotion",
-    "BlinkDetector": "hogfer.blinks",
-    "FaceTracker": "hogfer.tracking",
+    "predict_faces": "hogfer.apps.predict",
+    "find_faces": "hogfer.faces.photos",
+    "read_image": "hogfer.faces.photos",
+    "Face": "hogfer.faces.photos",
+    "EmotionModel": "hogfer.store.emotion",
+    "BlinkDetector": "hogfer.faces.blinks",
+    "FaceTracker": "hogfer.faces.tracking",
     "show_progress": "hogfer._progress",
     "HogferError": "hogfer.exceptions",
     "DataError": "hogfer.exceptions",

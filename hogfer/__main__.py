@@ -1,3 +1,3 @@
-from .cli import main
+from hogfer.cli import main
 
 main()

@@ -9,8 +9,8 @@ import sys
 
 import click
 
-from ._version import __version__
-from .exceptions import HogferError
+from hogfer._version import __version__
+from hogfer.exceptions import HogferError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -40,7 +40,7 @@ def cli(verbose):
     """hogfer: facial expression recognition on FER2013."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
-    from .video import quiet_opencv
+    from hogfer.apps.video import quiet_opencv
 
     quiet_opencv()
 
@@ -56,12 +56,12 @@ def data():
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write a bar chart (PNG).")
 def data_info(data_path, classes, plot):
     """Print the class distribution per usage."""
-    from .datasets import load_fer2013
+    from hogfer.data.fer2013 import load_fer2013
 
     dataset = load_fer2013(data_path, classes=classes)
     click.echo(dataset.distribution_text())
     if plot:
-        from .plots import plot_class_distribution
+        from hogfer.plots import plot_class_distribution
 
         plot_class_distribution(dataset.class_counts(), dataset.emotions, plot)
         click.echo(f"Wrote {plot}")
@@ -108,9 +108,9 @@ def train(
 
     NAME is one of the pipelines listed by `hogfer pipelines`.
     """
-    from ._progress import show_progress
-    from .datasets import load_fer2013
-    from .training import check_train_request, train_and_save
+    from hogfer._progress import show_progress
+    from hogfer.data.fer2013 import load_fer2013
+    from hogfer.training.classical import check_train_request, train_and_save
 
     given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "init_from": init_from,
              "distill_from": list(distill_from) or None, "distill_weight": distill_weight}
@@ -149,8 +149,8 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
     without one is trained first. Failed rows are marked and the run goes on;
     the exit code is 1 if any row failed.
     """
-    from ._progress import show_progress
-    from .bench import merge_results, previous_results, render_table, run_benchmark, update_readme, with_dependent_rows, write_results
+    from hogfer._progress import show_progress
+    from hogfer.bench import merge_results, previous_results, render_table, run_benchmark, update_readme, with_dependent_rows, write_results
 
     if not all_ and not only:
         raise click.UsageError("Say --all, or --only NAME for each pipeline to score.")
@@ -182,7 +182,7 @@ def report(results, readme):
     """Regenerate results.md/.csv, the PNGs and the README's table from results.json (no new run)."""
     from pathlib import Path
 
-    from .bench import load_results, update_readme, write_results
+    from hogfer.bench import load_results, update_readme, write_results
 
     data = load_results(results)
     write_results(data, Path(results).parent)
@@ -205,9 +205,9 @@ def onnx_command(model_name, data_path, out, int8, keep_float):
     predictions then run under onnxruntime, on the 8-bit copy where there is
     one. Needs the export extra: pip install "hogfer[export]".
     """
-    from .datasets import load_fer2013
-    from .paths import cache_dir
-    from .deep_training import add_onnx
+    from hogfer.data.fer2013 import load_fer2013
+    from hogfer.paths import cache_dir
+    from hogfer.training.deep import add_onnx
 
     dataset = load_fer2013(data_path)
     out = out or cache_dir("models")
@@ -226,8 +226,8 @@ def rescore_command(model_name, data_path):
     measured again on the data file it was trained on; the old ones stay in the
     JSON under metrics_before_rescore. The model file is not touched.
     """
-    from .datasets import load_fer2013
-    from .deep_training import rescore_model, rescore_text
+    from hogfer.data.fer2013 import load_fer2013
+    from hogfer.training.deep import rescore_model, rescore_text
 
     card = rescore_model(model_name, load_fer2013(data_path), allow_external=True)
     click.echo(rescore_text(card))
@@ -236,7 +236,7 @@ def rescore_command(model_name, data_path):
 @cli.command("models")
 def models_command():
     """List the trained models hogfer can find, and where."""
-    from .model_store import list_models, model_dirs, read_metadata
+    from hogfer.store.files import list_models, model_dirs, read_metadata
 
     click.echo("Model folders: " + ", ".join(map(str, model_dirs())))
     for json_path in list_models().values():
@@ -265,11 +265,11 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, min
     Ends at the end of the video, on q or Esc in the window, or on Ctrl-C,
     always with complete output files and a summary.
     """
-    from ._progress import progress_bar, show_progress
-    from .emotion import load_emotion_model
-    from .live import FrameProcessor, run_live, summary_text
-    from .tracking import FaceTracker
-    from .video import EventLog, VideoFileSink, VideoSource, open_window
+    from hogfer._progress import progress_bar, show_progress
+    from hogfer.store.emotion import load_emotion_model
+    from hogfer.apps.live import FrameProcessor, run_live, summary_text
+    from hogfer.faces.tracking import FaceTracker
+    from hogfer.apps.video import EventLog, VideoFileSink, VideoSource, open_window
 
     model = load_emotion_model(model_name, for_video=True)
     window = None if no_display else open_window()
@@ -309,11 +309,11 @@ def predict(inputs, model_name, detector, upsample, output_dir, as_json):
     """
     import json
 
-    from ._io import atomic_path
-    from ._progress import show_progress
-    from .predict import collect_images, predict_images, results_text
+    from hogfer._io import atomic_path
+    from hogfer._progress import show_progress
+    from hogfer.apps.predict import collect_images, predict_images, results_text
 
-    from .emotion import load_emotion_model
+    from hogfer.store.emotion import load_emotion_model
 
     paths = collect_images(inputs)
     model = load_emotion_model(model_name)
@@ -341,8 +341,8 @@ def explain(image, model_name, output, max_faces):
     A 48x48 image is taken as a face crop; in any other image the faces are
     detected and aligned first.
     """
-    from .deep.explain import explain_image
-    from .plots import plot_explanations
+    from hogfer.deep.explain import explain_image
+    from hogfer.plots import plot_explanations
 
     items, names = explain_image(model_name, image, max_faces=max_faces)
     for k, item in enumerate(items, start=1):
@@ -366,9 +366,9 @@ def serve(host, port, model_name, max_upload_mb, detector, upsample, tilted, thr
 
     Needs the web extra: pip install "hogfer[web]".
     """
-    from .serve import serve as run_server
+    from hogfer.apps.serve import serve as run_server
 
-    from .emotion import load_emotion_model
+    from hogfer.store.emotion import load_emotion_model
 
     if model_name is not None:
         load_emotion_model(model_name)  # an unknown name fails here, in one line
@@ -380,7 +380,7 @@ def serve(host, port, model_name, max_upload_mb, detector, upsample, tilted, thr
 @cli.command("pipelines")
 def pipelines_command():
     """List the named pipelines."""
-    from .pipelines import get_spec, list_pipelines
+    from hogfer.pipelines import get_spec, list_pipelines
 
     for name in list_pipelines():
         click.echo(f"{name:22s} {get_spec(name).DESCRIPTION}")

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from .exceptions import DataError
+from hogfer.exceptions import DataError
 
 __all__ = ["DATA_ENV", "CACHE_ENV", "resolve_data_path", "cache_dir"]
 

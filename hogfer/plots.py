@@ -6,7 +6,7 @@ its file atomically.
 
 import numpy as np
 
-from ._io import atomic_path
+from hogfer._io import atomic_path
 
 __all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history", "plot_explanations"]
 
@@ -50,7 +50,7 @@ def plot_class_distribution(counts, emotions, path, *, title="FER2013 class dist
 
 def plot_confusion_grid(rows, emotions, path):
     """Write a grid of row-normalized confusion matrices, one per benchmark row."""
-    from .metrics import confusion_normalized
+    from hogfer.metrics import confusion_normalized
 
     plt = _pyplot()
     n = len(rows)

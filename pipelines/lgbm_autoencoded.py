@@ -8,7 +8,7 @@ Training faces without their labels; LightGBM then classifies the codes.
 
 from sklearn.pipeline import Pipeline
 
-from ._common import lgbm
+from hogfer.pipelines._common import lgbm
 
 NAME = "lgbm-autoencoded"
 DESCRIPTION = "convolutional autoencoder codes (128) -> LightGBM"

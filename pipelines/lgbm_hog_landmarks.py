@@ -8,7 +8,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from hogfer import HOGFeatures, LandmarkFeatures
 
-from ._common import lgbm
+from hogfer.pipelines._common import lgbm
 
 NAME = "lgbm-hog-landmarks"
 DESCRIPTION = "HOG (1296) + landmark geometry (371) -> LightGBM"

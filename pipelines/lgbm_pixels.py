@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from hogfer import PixelFeatures
 
-from ._common import lgbm
+from hogfer.pipelines._common import lgbm
 
 NAME = "lgbm-pixels"
 DESCRIPTION = "pixels (24x24 block means) -> LightGBM"

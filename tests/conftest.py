@@ -33,7 +33,7 @@ def fer_path():
 @pytest.fixture(scope="session")
 def fer(fer_path):
     """The full data set, fer7 labels (loaded once per session, through the cache)."""
-    from hogfer.datasets import load_fer2013
+    from hogfer.data.fer2013 import load_fer2013
 
     return load_fer2013(fer_path)
 
@@ -77,7 +77,7 @@ def drawn_faces():
     import cv2
 
     data = pytest.importorskip("skimage.data")
-    from hogfer import face
+    from hogfer.faces import landmarks as face
 
     gray = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
     box = face.detect_faces(gray)[0][0]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hogfer.datasets import EMOTIONS, USAGES, load_fer2013
+from hogfer.data.fer2013 import EMOTIONS, USAGES, load_fer2013
 from hogfer.exceptions import DataError
 
 # The class counts of ../shared/data/fer2013/README.md (Angry .. Neutral).
@@ -39,7 +39,7 @@ def test_cache_is_used_on_second_load_and_rebuilt_when_corrupt(small_csv, tmp_pa
     caches = list((tmp_path / "data").glob("*.npz"))
     assert len(caches) == 1
 
-    import hogfer.datasets as ds
+    import hogfer.data.fer2013 as ds
 
     calls = []
     real_parse = ds._parse

@@ -186,7 +186,7 @@ def test_hybrid_features_fast_path_is_the_pipelines_transform(faces):
 
 
 def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     images, labels = faces
     small = {"block_filters": (8, 16), "middle_blocks": 0}
@@ -216,7 +216,7 @@ def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
 
 
 def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path, monkeypatch):
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     images, labels = faces
     small = {"block_filters": (8, 16), "middle_blocks": 0}
@@ -234,7 +234,7 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
     assert record["source_metadata"]["epochs_run"] == 1
     assert record["training_accuracy"] == pytest.approx(np.mean(teacher.predict(images[:96]) == labels[:96]), abs=1e-4)
     # a resumed run reuses the stored probabilities instead of predicting again
-    monkeypatch.setattr("hogfer.model_store.load_model", lambda *a, **k: pytest.fail("teacher loaded again"))
+    monkeypatch.setattr("hogfer.store.files.load_model", lambda *a, **k: pytest.fail("teacher loaded again"))
     student.set_params(epochs=2).fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
     np.testing.assert_allclose(seen[-1], seen[0], atol=1e-6)
     monkeypatch.undo()
@@ -247,7 +247,7 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
 
 def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     from hogfer.deep.recipe import lineage_metadata as _lineage_metadata
-    from hogfer.deep_training import source_sha256 as _source_sha256
+    from hogfer.training.deep import source_sha256 as _source_sha256
 
     first = {"name": "xception", "sha256": "a" * 64, "epochs_run": 24, "epoch_seconds_total": 1000.0,
              "metrics": {"validation": {"accuracy": 0.6}}}
@@ -265,7 +265,7 @@ def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
     from sklearn.dummy import DummyClassifier
 
     from hogfer.deep.recipe import resumed_initialization as _resumed_initialization
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     saved = save_model(DummyClassifier(), {k: v for k, v in second.items() if k != "sha256"}, tmp_path, "xception")
     stored = {"source": str(tmp_path / "xception.json"), "layers": ["stem_conv1"],
@@ -319,7 +319,7 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
 
 
 def test_deep_model_through_the_model_store(faces, tmp_path):
-    from hogfer.model_store import load_model, save_model
+    from hogfer.store.files import load_model, save_model
 
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False).fit(images[:64], labels[:64])
@@ -358,7 +358,7 @@ def test_explain_cli(faces, tmp_path):
     from click.testing import CliRunner
 
     from hogfer.cli import cli
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     images, labels = faces
     clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8, 16), "middle_blocks": 0})
@@ -387,7 +387,7 @@ def tiny_network(request, faces):
 
 def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, tiny_network, tmp_path):
     pytest.importorskip("tf2onnx")
-    from hogfer.model_store import load_model, save_model
+    from hogfer.store.files import load_model, save_model
 
     images, _ = faces
     architecture, clf = tiny_network[0], pickle.loads(tiny_network[1])
@@ -407,7 +407,7 @@ def test_onnx_copy_predicts_like_keras_and_survives_the_store(faces, tiny_networ
 
 def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network, tmp_path):
     pytest.importorskip("tf2onnx")
-    from hogfer.model_store import load_model, save_model
+    from hogfer.store.files import load_model, save_model
 
     images, _ = faces
     architecture, clf = tiny_network[0], pickle.loads(tiny_network[1])
@@ -417,7 +417,7 @@ def test_int8_copy_is_calibrated_checked_and_chosen_by_auto(faces, tiny_network,
         clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
     assert clf.onnx_model_ is None and clf.onnx_int8_model_ is None
     # hogfer train and hogfer onnx then keep the float copy alone, unless told to keep no float copy
-    from hogfer.deep_training import attach_onnx as _attach_onnx
+    from hogfer.training.deep import attach_onnx as _attach_onnx
 
     strict = functools.partialmethod(KerasFERClassifier.compile_onnx, min_agreement=1.01)
     with pytest.MonkeyPatch.context() as patch:
@@ -580,7 +580,7 @@ def test_onnx_cli(fer_path, faces, tmp_path):
     from click.testing import CliRunner
 
     from hogfer.cli import cli
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     images, labels = faces
     clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8,), "middle_blocks": 0})
@@ -610,8 +610,8 @@ def test_onnx_cli_rescores_with_the_new_engine(small_csv, faces, tmp_path):
     from click.testing import CliRunner
 
     from hogfer.cli import cli
-    from hogfer.datasets import load_fer2013
-    from hogfer.model_store import save_model
+    from hogfer.data.fer2013 import load_fer2013
+    from hogfer.store.files import save_model
 
     images, labels = faces
     clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params={"block_filters": (8,), "middle_blocks": 0})
@@ -635,8 +635,8 @@ def test_rescore_cli_measures_the_model_as_it_predicts_now(small_csv, faces, tmp
     from click.testing import CliRunner
 
     from hogfer.cli import cli
-    from hogfer.datasets import load_fer2013
-    from hogfer.model_store import load_model, save_model
+    from hogfer.data.fer2013 import load_fer2013
+    from hogfer.store.files import load_model, save_model
 
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta="flip").fit(images[:64], labels[:64])
@@ -698,7 +698,7 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     import json
     from pathlib import Path
 
-    from hogfer.model_store import save_model
+    from hogfer.store.files import save_model
 
     images, labels = faces
     clf = KerasFERClassifier("xception", epochs=1, batch_size=32, model_params={"block_filters": (8,), "middle_blocks": 0})

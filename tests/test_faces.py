@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hogfer import face
+from hogfer.faces import landmarks as face
 from hogfer.cli import cli
 from hogfer.exceptions import HogferError
-from hogfer.faces import find_faces, read_image
+from hogfer.faces.photos import find_faces, read_image
 
 
 def _astronaut_bgr():
@@ -133,7 +133,7 @@ def test_predict_faces_on_an_array_and_a_path_names_the_model(tmp_path):
     import cv2
 
     from hogfer import predict_faces
-    from hogfer.emotion import EmotionModel
+    from hogfer.store.emotion import EmotionModel
 
     model = EmotionModel.load("lgbm-pixels")
     image = _astronaut_bgr()
@@ -148,7 +148,7 @@ def test_predict_faces_on_an_array_and_a_path_names_the_model(tmp_path):
 
 
 def test_probabilities_sum_to_one_from_every_engine():
-    from hogfer.emotion import EmotionModel
+    from hogfer.store.emotion import EmotionModel
 
     faces = np.random.default_rng(0).integers(0, 256, size=(5, 48, 48), dtype=np.uint8)
     model = EmotionModel.load("xception")
@@ -169,7 +169,7 @@ def test_probabilities_sum_to_one_from_every_engine():
 def test_predict_cli_uses_the_most_accurate_model_and_names_it(group_photo, tmp_path):
     import cv2
 
-    from hogfer.emotion import default_model_name
+    from hogfer.store.emotion import default_model_name
 
     cv2.imwrite(str(tmp_path / "group.jpg"), group_photo[0], [cv2.IMWRITE_JPEG_QUALITY, 95])
     out = tmp_path / "out"

@@ -8,7 +8,7 @@ import pytest
 from skimage.feature import hog as skimage_hog
 
 from hogfer import HOGFeatures, LandmarkFeatures, SlidingWindowHOG, hog_features
-from hogfer import face
+from hogfer.faces import landmarks as face
 from hogfer.features.sliding_window import window_origins
 
 HOG_PARAMS = [

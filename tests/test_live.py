@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hogfer.blinks import BlinkDetector, threshold_blink_count
+from hogfer.faces.blinks import BlinkDetector, threshold_blink_count
 from hogfer.cli import cli
 
 
@@ -159,7 +159,7 @@ class _Resampled:
 
 
 def _run(source, fps):
-    from hogfer.live import FrameProcessor, run_live
+    from hogfer.apps.live import FrameProcessor, run_live
 
     events, ids, with_face = [], set(), [0]
 
@@ -173,7 +173,7 @@ def _run(source, fps):
 
 
 def test_processor_counts_the_videos_blinks_and_wink(video):
-    from hogfer.video import VideoSource
+    from hogfer.apps.video import VideoSource
 
     path, truth = video
     with VideoSource(path) as src:
@@ -192,7 +192,7 @@ def test_processor_counts_the_videos_blinks_and_wink(video):
 
 @pytest.mark.parametrize("fps", [15, 24, 30, 60])
 def test_blink_counts_hold_at_other_frame_rates(any_clip, fps):
-    from hogfer.video import VideoSource
+    from hogfer.apps.video import VideoSource
 
     path, truth = any_clip
     with VideoSource(path) as src:
@@ -206,7 +206,7 @@ def test_blink_counts_hold_at_other_frame_rates(any_clip, fps):
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_an_unchanged_face_in_an_hd_frame_is_found_in_every_frame(any_clip, size):
-    from hogfer.video import VideoSource
+    from hogfer.apps.video import VideoSource
 
     path, truth = any_clip
     with VideoSource(path) as src:
@@ -217,7 +217,7 @@ def test_an_unchanged_face_in_an_hd_frame_is_found_in_every_frame(any_clip, size
 
 
 def test_a_40_pixel_face_in_a_webcam_frame_is_found(video):
-    from hogfer.video import VideoSource
+    from hogfer.apps.video import VideoSource
 
     path, truth = video
     with VideoSource(path) as src:
@@ -327,8 +327,8 @@ class _Frames:
 def test_a_frame_of_another_size_mid_stream_is_scaled_and_the_video_is_complete(video, tmp_path, caplog):
     import cv2
 
-    from hogfer.live import FrameProcessor, run_live
-    from hogfer.video import VideoFileSink, VideoSource
+    from hogfer.apps.live import FrameProcessor, run_live
+    from hogfer.apps.video import VideoFileSink, VideoSource
 
     path, _ = video
     with VideoSource(path) as src:
@@ -344,8 +344,8 @@ def test_a_frame_of_another_size_mid_stream_is_scaled_and_the_video_is_complete(
 
 
 def test_a_face_leaving_the_frame_is_followed_to_the_edge_then_dropped(video):
-    from hogfer.live import FrameProcessor, run_live
-    from hogfer.video import VideoSource
+    from hogfer.apps.live import FrameProcessor, run_live
+    from hogfer.apps.video import VideoSource
 
     path, _ = video
     with VideoSource(path) as src:
@@ -364,7 +364,7 @@ def test_a_face_leaving_the_frame_is_followed_to_the_edge_then_dropped(video):
 def test_an_absurd_frame_rate_is_replaced_with_a_warning(video, tmp_path, caplog):
     import cv2
 
-    from hogfer.video import VideoSource
+    from hogfer.apps.video import VideoSource
 
     path, _ = video
     with VideoSource(path) as src:
@@ -380,8 +380,8 @@ def test_an_absurd_frame_rate_is_replaced_with_a_warning(video, tmp_path, caplog
 
 
 def test_a_camera_that_stops_ends_the_run_cleanly(tmp_path):
-    from hogfer.live import FrameProcessor, run_live
-    from hogfer.video import EventLog
+    from hogfer.apps.live import FrameProcessor, run_live
+    from hogfer.apps.video import EventLog
 
     source = _Frames([np.zeros((120, 160, 3), np.uint8)] * 5)
     source.is_camera = True

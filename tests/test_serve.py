@@ -33,7 +33,7 @@ def _encode(image, suffix=".png"):
 
 @pytest.fixture(scope="module")
 def client():
-    from hogfer.serve import create_app
+    from hogfer.apps.serve import create_app
 
     app = create_app(model="lgbm-pixels", max_upload_mb=1.0)
     return app.test_client()
@@ -149,7 +149,7 @@ def _free_port():
 def server():
     """A real waitress server on loopback, in a thread, stopped after the test."""
     waitress = pytest.importorskip("waitress")
-    from hogfer.serve import create_app
+    from hogfer.apps.serve import create_app
 
     port = _free_port()
     server = waitress.create_server(create_app(), host="127.0.0.1", port=port, threads=2)

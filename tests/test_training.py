@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from hogfer.cli import cli
-from hogfer.datasets import load_fer2013
+from hogfer.data.fer2013 import load_fer2013
 from hogfer.exceptions import ArtifactError, HogferError
-from hogfer.model_store import load_model
+from hogfer.store.files import load_model
 from hogfer.pipelines import get_pipeline, list_pipelines
 
 CLASSICAL = [
@@ -98,7 +98,7 @@ def test_same_seed_same_model(small_csv, tmp_path):
 
 
 def test_default_models_are_chosen_on_validation_not_privatetest(tmp_path, monkeypatch):
-    from hogfer.emotion import default_model_name
+    from hogfer.store.emotion import default_model_name
 
     monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
@@ -120,8 +120,8 @@ def test_default_models_are_chosen_on_validation_not_privatetest(tmp_path, monke
 
 
 def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_path, monkeypatch):
-    import hogfer.emotion as emotion
-    import hogfer.model_store as model_store
+    import hogfer.store.emotion as emotion
+    import hogfer.store.files as model_store
 
     monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
@@ -158,8 +158,8 @@ def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_pat
 
 
 def test_live_app_lightens_a_deep_models_tta_before_taking_a_weaker_model(tmp_path, monkeypatch):
-    import hogfer.emotion as emotion
-    import hogfer.model_store as model_store
+    import hogfer.store.emotion as emotion
+    import hogfer.store.files as model_store
     from sklearn.base import BaseEstimator
 
     class Deep(BaseEstimator):
@@ -195,7 +195,7 @@ def test_live_app_lightens_a_deep_models_tta_before_taking_a_weaker_model(tmp_pa
 def test_face_milliseconds_times_one_face_per_call():
     from sklearn.dummy import DummyClassifier
 
-    from hogfer.emotion import face_milliseconds
+    from hogfer.store.emotion import face_milliseconds
 
     calls = []
 
@@ -212,7 +212,7 @@ def test_face_milliseconds_times_one_face_per_call():
 def test_models_command_lists_the_shipped_models():
     import re
 
-    from hogfer.model_store import shipped_dir
+    from hogfer.store.files import shipped_dir
 
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0
@@ -238,7 +238,7 @@ def test_deep_training_sets_tensorflow_flags_before_keras_loads():
         "        os._exit(0)\n"
         "    return orig(name, *args, **kwargs)\n"
         "builtins.__import__ = hook\n"
-        "from hogfer import deep_training\n"
+        "from hogfer.training import deep as deep_training\n"
         "deep_training.train_deep('xception', None, None, n_jobs=1, random_state=0, balance='off')\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}

@@ -8,9 +8,9 @@ writes ``results.md``, ``results.csv``, ``results.json`` and two figures, and
 Nothing in the table is typed by hand.
 """
 
-from .ensemble import choose_ensemble
-from .report import load_results, merge_results, previous_results, render_table, update_readme, with_dependent_rows, write_results
-from .run import TABLE_ORDER, all_pipelines, run_benchmark
+from hogfer.bench.ensemble import choose_ensemble
+from hogfer.bench.report import load_results, merge_results, previous_results, render_table, update_readme, with_dependent_rows, write_results
+from hogfer.bench.run import TABLE_ORDER, all_pipelines, run_benchmark
 
 __all__ = [
     "all_pipelines",

@@ -47,8 +47,8 @@ def _source_metadata(meta):
 
 def ensemble_model(data):
     """The ensemble of the trained deep models: ``(model, metadata, None)``, or ``(None, None, why not)``."""
-    from ..model_card import ModelCard
-    from ..model_store import list_models, load_model
+    from hogfer.store.card import ModelCard
+    from hogfer.store.files import list_models, load_model
 
     members = [n for n in ("xception", "hybrid", "simple-cnn") if n in list_models()]
     if len(members) < 2:

@@ -10,11 +10,11 @@ import io
 import json
 from pathlib import Path
 
-from .._env import machine_summary
-from .._io import atomic_path
-from .._table import markdown_table
-from ..exceptions import HogferError
-from .run import all_pipelines
+from hogfer._env import machine_summary
+from hogfer._io import atomic_path
+from hogfer._table import markdown_table
+from hogfer.exceptions import HogferError
+from hogfer.bench.run import all_pipelines
 
 __all__ = ["render_table", "previous_results", "merge_results", "with_dependent_rows", "write_results", "update_readme", "load_results"]
 
@@ -143,7 +143,7 @@ def merge_results(old, new):
 
 def with_dependent_rows(names):
     """``names`` and the rows scored from them: the ensemble row averages the deep models, so it goes with any of them."""
-    from ..pipelines import kind_of, list_pipelines
+    from hogfer.pipelines import kind_of, list_pipelines
 
     names = list(names)
     deep = [n for n in names if n in list_pipelines() and kind_of(n) == "deep"]
@@ -159,7 +159,7 @@ def write_results(results, out_dir):
         tmp.write_text(json.dumps(results, indent=2) + "\n")
     with atomic_path(out_dir / "results.csv") as tmp:
         tmp.write_text(_csv(results))
-    from ..plots import plot_accuracy_bars, plot_confusion_grid
+    from hogfer.plots import plot_accuracy_bars, plot_confusion_grid
 
     scored = [r for r in results["rows"] if r["status"] == "ok"]
     if scored:

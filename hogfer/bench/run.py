@@ -10,13 +10,13 @@ import logging
 import time
 from pathlib import Path
 
-from .._env import machine_summary, provenance
-from .._progress import progress_bar
-from ..datasets import load_fer2013
-from ..exceptions import ArtifactError, HogferError
-from ..metrics import evaluate
-from ..tta import tta_label
-from .ensemble import ensemble_model, training_runs
+from hogfer._env import machine_summary, provenance
+from hogfer._progress import progress_bar
+from hogfer.data.fer2013 import load_fer2013
+from hogfer.exceptions import ArtifactError, HogferError
+from hogfer.metrics import evaluate
+from hogfer.tta import tta_label
+from hogfer.bench.ensemble import ensemble_model, training_runs
 
 __all__ = ["TABLE_ORDER", "all_pipelines", "run_benchmark", "train_seconds"]
 
@@ -40,12 +40,12 @@ _SEED_ACCURACY = {"ensemble": None}
 
 def all_pipelines():
     """Every row of the full table: :data:`TABLE_ORDER`, then any other registered pipeline."""
-    from ..pipelines import list_pipelines
+    from hogfer.pipelines import list_pipelines
 
     return list(TABLE_ORDER) + [n for n in list_pipelines() if n not in TABLE_ORDER]
 
 def _seed_accuracy(name):
-    from ..pipelines import get_spec, list_pipelines
+    from hogfer.pipelines import get_spec, list_pipelines
 
     if name in list_pipelines():
         return getattr(get_spec(name), "SEED_ACCURACY", None)
@@ -53,10 +53,10 @@ def _seed_accuracy(name):
 
 def _obtain_model(name, data, *, retrain, n_jobs, random_state):
     """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``."""
-    from ..model_store import list_models, load_model, save_model, shipped_dir
-    from ..paths import cache_dir
-    from ..pipelines import kind_of, list_pipelines
-    from ..training import train_pipeline
+    from hogfer.store.files import list_models, load_model, save_model, shipped_dir
+    from hogfer.paths import cache_dir
+    from hogfer.pipelines import kind_of, list_pipelines
+    from hogfer.training.classical import train_pipeline
 
     if name == "ensemble":
         return ensemble_model(data)
@@ -87,7 +87,7 @@ def _score(model, data, emotions):
     """
     from sklearn.pipeline import Pipeline
 
-    from ..training import split_feature_steps
+    from hogfer.training.classical import split_feature_steps
 
     t0 = time.perf_counter()
     if isinstance(model, Pipeline):

@@ -13,8 +13,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # faces, say); with oneDNN off the same run is clean. Set TF_ENABLE_ONEDNN_OPTS=1 to override.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from .classifier import KerasFERClassifier  # noqa: E402
-from .cost import count_macs, matmul_rate  # noqa: E402
-from .models import build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
+from hogfer.deep.classifier import KerasFERClassifier  # noqa: E402
+from hogfer.deep.cost import count_macs, matmul_rate  # noqa: E402
+from hogfer.deep.models import build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
 
 __all__ = ["build_xception", "build_hybrid", "build_simple_cnn", "build_autoencoder", "KerasFERClassifier", "count_macs", "matmul_rate"]

@@ -25,7 +25,7 @@ def unpack_network(state, attr):
     if config is not None:
         import keras
 
-        from .layers import RandomErasing  # noqa: F401  (importing it registers the custom layer)
+        from hogfer.deep.layers import RandomErasing  # noqa: F401  (importing it registers the custom layer)
 
         model = keras.models.model_from_json(config)
         model.set_weights([np.asarray(w) for w in weights])

@@ -5,9 +5,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._progress import progress_bar
-from ..features._base import ImageTransformer
-from ._serialization import pack_network, unpack_network
+from hogfer._progress import progress_bar
+from hogfer.features._base import ImageTransformer
+from hogfer.deep._serialization import pack_network, unpack_network
 
 __all__ = ["AutoencoderFeatures"]
 
@@ -77,9 +77,9 @@ class AutoencoderFeatures(ImageTransformer):
         """
         import keras
 
-        from .models import build_autoencoder
+        from hogfer.deep.models import build_autoencoder
 
-        from ..features._validation import as_image_stack
+        from hogfer.features._validation import as_image_stack
 
         super().fit(X)  # checks the parameters and the image size
         images = as_image_stack(X)

@@ -18,12 +18,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
-from ..datasets import IMAGE_SIZE
-from ..features._validation import as_image_stack
-from ..tta import n_views, tta_views
-from ._serialization import pack_network, unpack_network
-from .hybrid_features import feature_pipeline, transform_features
-from .recipe import cosine_learning_rate, start_or_resume, teacher_probabilities, training_callbacks
+from hogfer.data.fer2013 import IMAGE_SIZE
+from hogfer.features._validation import as_image_stack
+from hogfer.tta import n_views, tta_views
+from hogfer.deep._serialization import pack_network, unpack_network
+from hogfer.deep.hybrid_features import feature_pipeline, transform_features
+from hogfer.deep.recipe import cosine_learning_rate, start_or_resume, teacher_probabilities, training_callbacks
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
@@ -190,7 +190,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return x
 
     def _build(self, n_classes, n_features=None, *, augment=None):
-        from .models import build_hybrid, build_simple_cnn, build_xception
+        from hogfer.deep.models import build_hybrid, build_simple_cnn, build_xception
 
         params = dict(self.model_params or {})
         augment = self.augment if augment is None else augment
@@ -280,7 +280,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ inference
     def inference_network(self):
         """The trained network without its augmentation layers (same weights)."""
-        from .onnx import inference_network
+        from hogfer.deep.onnx import inference_network
 
         check_is_fitted(self, "model_")
         n_features = None
@@ -316,7 +316,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from .engines import compile_onnx
+        from hogfer.deep.engines import compile_onnx
 
         return compile_onnx(self, X_check, X_calibration=X_calibration, keep_float=keep_float, min_agreement=min_agreement)
 
@@ -326,7 +326,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         onnxruntime runs fastest on small batches here (its activations stay in
         cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
         """
-        from .engines import choose_network
+        from hogfer.deep.engines import choose_network
 
         return choose_network(self)
 

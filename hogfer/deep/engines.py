@@ -17,7 +17,7 @@ logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about t
 
 def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):
     """:meth:`KerasFERClassifier.compile_onnx <hogfer.deep.KerasFERClassifier.compile_onnx>` (see there); returns ``clf``."""
-    from .onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
+    from hogfer.deep.onnx import OnnxNetwork, QuantizationError, export_onnx, int8_full_range_exact, quantize_onnx
 
     if not keep_float and X_calibration is None:
         raise ValueError("keep_float=False needs X_calibration (the 8-bit copy is then the only one).")
@@ -80,7 +80,7 @@ def choose_network(clf):
             else "its predictions may differ from the checked ones (engine='auto' avoids it)",
         )
     if which is not None:
-        from .onnx import OnnxNetwork, onnx_available
+        from hogfer.deep.onnx import OnnxNetwork, onnx_available
 
         if onnx_available():
             cached = clf.__dict__.get("_onnx_session")
@@ -111,6 +111,6 @@ def int8_copy_exact_here(clf):
     (and those saved before the choice was recorded) only where
     :func:`~hogfer.deep.onnx.int8_full_range_exact` holds.
     """
-    from .onnx import int8_full_range_exact
+    from hogfer.deep.onnx import int8_full_range_exact
 
     return bool(getattr(clf, "onnx_int8_reduce_range_", None)) or int8_full_range_exact()

@@ -12,7 +12,7 @@ is the same under TensorFlow, JAX and PyTorch.
 
 import numpy as np
 
-from ..datasets import IMAGE_SIZE
+from hogfer.data.fer2013 import IMAGE_SIZE
 
 __all__ = ["grad_cam", "explain_image"]
 
@@ -68,7 +68,7 @@ def explain_image(model, image, *, max_faces=4):
         A trained xception or hybrid model: its name, or the path of its file.
     image : path-like or ndarray
         A 48x48 face crop, or any image, whose faces are found and aligned
-        first (:func:`hogfer.faces.find_faces`).
+        first (:func:`hogfer.faces.photos.find_faces`).
     max_faces : int, default=4
 
     Returns
@@ -79,9 +79,9 @@ def explain_image(model, image, *, max_faces=4):
     names : list of str
         The emotions, in the model's class order.
     """
-    from ..exceptions import HogferError
-    from ..faces import find_faces, read_image
-    from ..model_store import resolve_model
+    from hogfer.exceptions import HogferError
+    from hogfer.faces.photos import find_faces, read_image
+    from hogfer.store.files import resolve_model
 
     estimator, card = resolve_model(model)
     if not card.is_deep:

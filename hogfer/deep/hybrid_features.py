@@ -15,7 +15,7 @@ def feature_pipeline(n_jobs=None):
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..features import HOGFeatures, LandmarkFeatures
+    from hogfer.features import HOGFeatures, LandmarkFeatures
 
     return make_pipeline(
         FeatureUnion([("hog", HOGFeatures(n_jobs=n_jobs)), ("landmarks", LandmarkFeatures(n_jobs=n_jobs))]),
@@ -36,7 +36,7 @@ def transform_features(pipeline, images):
     from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import StandardScaler
 
-    from ..features._base import ImageTransformer
+    from hogfer.features._base import ImageTransformer
 
     steps = [step for _, step in pipeline.steps]
     if len(steps) == 2 and type(steps[0]) is FeatureUnion and type(steps[1]) is StandardScaler:

@@ -8,8 +8,8 @@ built.
 import keras
 from keras import layers
 
-from ..datasets import IMAGE_SIZE
-from .layers import RandomErasing
+from hogfer.data.fer2013 import IMAGE_SIZE
+from hogfer.deep.layers import RandomErasing
 
 __all__ = ["augmentation", "build_simple_cnn", "build_xception", "build_hybrid", "build_autoencoder"]
 

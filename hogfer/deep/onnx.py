@@ -192,7 +192,7 @@ def int8_full_range_exact():
     with VNNI or AMX; False on other x86 CPUs, and where the CPU's features
     cannot be read (outside Linux), to be safe. See :func:`quantize_onnx`.
     """
-    from .._env import _cpu_flags
+    from hogfer._env import _cpu_flags
 
     if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
         return True

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import temporary_path
-from .._progress import progress_bar
+from hogfer._io import temporary_path
+from hogfer._progress import progress_bar
 
 __all__ = ["start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
@@ -91,7 +91,7 @@ def _source_network(init_from):
         if not Path(init_from).is_file():
             raise ValueError(f"init_from: no such file {init_from}.")
         return keras.models.load_model(init_from, compile=False), None
-    from ..model_store import load_model
+    from hogfer.store.files import load_model
 
     estimator, metadata = load_model(init_from, allow_external=True)
     if not hasattr(estimator, "model_"):
@@ -131,7 +131,7 @@ def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None)
     With a ``checkpoint`` folder, they are kept there (``teachers.npz``) and
     reused by a resumed run.
     """
-    from ..model_store import load_model
+    from hogfer.store.files import load_model
 
     names = teacher_names(distill_from)
     cached = checkpoint / "teachers.npz" if checkpoint else None
@@ -196,8 +196,8 @@ def resumed_initialization(stored):
     it lacks the ``lineage`` of :func:`lineage_metadata` (checkpoints written by
     an older hogfer) and the source is still the same model (same sha256).
     """
-    from ..exceptions import HogferError
-    from ..model_store import find_model, read_metadata
+    from hogfer.exceptions import HogferError
+    from hogfer.store.files import find_model, read_metadata
 
     recorded = (stored or {}).get("source_metadata") or {}
     if "lineage" in recorded or not recorded.get("sha256"):

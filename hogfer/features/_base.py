@@ -3,7 +3,7 @@
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._validation import as_image_stack
+from hogfer.features._validation import as_image_stack
 
 __all__ = ["ImageTransformer"]
 

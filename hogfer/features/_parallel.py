@@ -3,7 +3,7 @@
 import numpy as np
 from joblib import Parallel, delayed
 
-from .._progress import progress_bar
+from hogfer._progress import progress_bar
 
 __all__ = ["map_batches"]
 

@@ -7,9 +7,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ImageTransformer
-from ._parallel import map_batches
-from ._validation import as_image_stack
+from hogfer.features._base import ImageTransformer
+from hogfer.features._parallel import map_batches
+from hogfer.features._validation import as_image_stack
 
 __all__ = ["hog_features", "HOGFeatures"]
 

@@ -6,10 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .. import face
-from ._base import ImageTransformer
-from ._parallel import map_batches
-from ._validation import as_image_stack
+from hogfer.faces import landmarks as face
+from hogfer.features._base import ImageTransformer
+from hogfer.features._parallel import map_batches
+from hogfer.features._validation import as_image_stack
 
 __all__ = ["LandmarkFeatures", "fer_landmarks", "DISTANCE_POINTS"]
 
@@ -133,7 +133,7 @@ class LandmarkFeatures(ImageTransformer):
         inter-ocular distance.
     ratios : bool, default=True
         Eye aspect ratio of each eye and the mouth aspect ratio
-        (:func:`hogfer.face.eye_aspect_ratio`, :func:`hogfer.face.mouth_aspect_ratio`).
+        (:func:`hogfer.faces.landmarks.eye_aspect_ratio`, :func:`hogfer.faces.landmarks.mouth_aspect_ratio`).
     detected_flag : bool, default=True
         A last column ``face_detected``: 1 where dlib's detector found the face.
     upscale : float, default=2.0
@@ -155,7 +155,7 @@ class LandmarkFeatures(ImageTransformer):
     See Also
     --------
     fer_landmarks : the raw landmarks and the detection flags.
-    hogfer.face.align_face : alignment from the same landmarks.
+    hogfer.faces.landmarks.align_face : alignment from the same landmarks.
 
     Notes
     -----

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import ImageTransformer
+from hogfer.features._base import ImageTransformer
 
 __all__ = ["PixelFeatures"]
 

@@ -6,9 +6,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ImageTransformer
-from ._parallel import map_batches
-from .hog import BLOCK_NORMS, _check_params, _hog_batch, _pair, hog_feature_names
+from hogfer.features._base import ImageTransformer
+from hogfer.features._parallel import map_batches
+from hogfer.features.hog import BLOCK_NORMS, _check_params, _hog_batch, _pair, hog_feature_names
 
 __all__ = ["SlidingWindowHOG", "window_origins"]
 

@@ -5,7 +5,7 @@ One path for ``hogfer predict``, ``hogfer explain`` and the library
 of any common layout into 8-bit BGR and grey, and :func:`find_faces`
 returns one :class:`Face` per face with its box, 68 landmarks and the
 48x48 crop the emotion models take. Videos go through
-:class:`hogfer.tracking.FaceTracker` instead, which follows faces from frame
+:class:`hogfer.faces.tracking.FaceTracker` instead, which follows faces from frame
 to frame.
 
 Finding faces
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import face
-from .datasets import IMAGE_SIZE
-from .exceptions import HogferError
+from hogfer.faces import landmarks as face
+from hogfer.data.fer2013 import IMAGE_SIZE
+from hogfer.exceptions import HogferError
 
 __all__ = ["Face", "read_image", "find_faces", "DETECTORS"]
 
@@ -58,7 +58,7 @@ class Face:
     angle : float
         Rotation of the copy the face was found in (0: the image as it is).
     crop : ndarray of shape (48, 48), dtype uint8
-        The face aligned as FER2013's faces are (:func:`hogfer.face.align_face`).
+        The face aligned as FER2013's faces are (:func:`hogfer.faces.landmarks.align_face`).
     probabilities : dict or None
         Emotion -> probability, once a model has classified the face.
     model : str or None
@@ -222,7 +222,7 @@ def _hog_candidates(gray, upsample, angles):
     boxes, scores = face.detect_faces(gray, upsample)
     found = [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
     if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
-        from .tracking import _overlaps
+        from hogfer.faces.tracking import _overlaps
 
         boxes, scores = face.detect_faces(gray, 0)
         found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(_overlaps(b, f[0]) for f in found)]
@@ -292,7 +292,7 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         candidates = _hog_candidates(gray, upsample, angles)
     else:
         candidates = _cnn_candidates(gray, upsample)
-    from .tracking import _overlaps
+    from hogfer.faces.tracking import _overlaps
 
     # Every upright find is kept (so at least dlib's own faces come back); a find in a
     # turned copy adds a face, or replaces the one upright find it overlaps if it scores higher.

@@ -4,7 +4,7 @@ A Flask application (:func:`create_app`) served by waitress, a production WSGI
 server in pure Python. The page (``GET /``) uploads a photo, or a webcam
 snapshot, and draws every face's box, number and emotion probabilities; the
 API (``POST /api/predict``, ``GET /api/models``, ``GET /api/openapi.json``)
-answers JSON. Faces and emotions come from :func:`hogfer.predict.predict_faces`,
+answers JSON. Faces and emotions come from :func:`hogfer.apps.predict.predict_faces`,
 the same path as ``hogfer predict``.
 
 Privacy and limits: an upload is read into memory, decoded there and dropped
@@ -18,7 +18,7 @@ import logging
 import threading
 from importlib import resources
 
-from .exceptions import HogferError
+from hogfer.exceptions import HogferError
 
 __all__ = ["create_app", "serve"]
 
@@ -68,8 +68,8 @@ class _Models:
         self.default = default
 
     def listing(self):
-        from .emotion import default_model_name
-        from .model_store import iter_cards
+        from hogfer.store.emotion import default_model_name
+        from hogfer.store.files import iter_cards
 
         default = self.default or default_model_name()
         models = [
@@ -80,7 +80,7 @@ class _Models:
         return models
 
     def get(self, name):
-        from .emotion import EmotionModel, default_model_name
+        from hogfer.store.emotion import EmotionModel, default_model_name
 
         name = name or self.default or default_model_name()
         with self._lock:
@@ -102,7 +102,7 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
     max_upload_mb : float, default=10.0
         Larger uploads are refused with 413.
     detector, upsample
-        Passed to :func:`hogfer.faces.find_faces`.
+        Passed to :func:`hogfer.faces.photos.find_faces`.
     tilted : bool, default=False
         Also search copies turned 40 degrees either way (tilted heads; about
         four times slower).
@@ -117,8 +117,8 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
         raise HogferError('the web page needs Flask: pip install "hogfer[web]"') from None
     from werkzeug.exceptions import HTTPException
 
-    from .faces import find_faces, read_image
-    from .predict import _classify
+    from hogfer.faces.photos import find_faces, read_image
+    from hogfer.apps.predict import _classify
 
     class InMemoryRequest(Request):
         """Uploads stay in memory (Werkzeug spools large ones to a temporary file)."""
@@ -126,7 +126,7 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
         def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
             return io.BytesIO()
 
-    static = resources.files("hogfer") / "static"
+    static = resources.files("hogfer.apps") / "static"
     app = Flask("hogfer", static_folder=None)
     app.request_class = InMemoryRequest
     app.json.sort_keys = False  # probabilities in the model's order of emotions

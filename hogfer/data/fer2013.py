@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import temporary_path
-from .exceptions import DataError
-from .paths import cache_dir, resolve_data_path
+from hogfer._io import temporary_path
+from hogfer.exceptions import DataError
+from hogfer.paths import cache_dir, resolve_data_path
 
 __all__ = [
     "EMOTIONS",
@@ -125,7 +125,7 @@ class FERDataset:
 
     def distribution_text(self):
         """The source, its hash and a Markdown table of the faces per class and usage (``hogfer data info``)."""
-        from ._table import markdown_table
+        from hogfer._table import markdown_table
 
         counts = self.class_counts()
         rows = [[usage, *c.tolist(), int(c.sum())] for usage, c in counts.items()]

@@ -1,7 +1,7 @@
 """Frame sources (camera, video file, stream) and sinks (window, video file, event log).
 
 Capture, processing and display are separate pieces: a source yields BGR
-frames, :class:`hogfer.live.FrameProcessor` maps each to a result, and sinks
+frames, :class:`hogfer.apps.live.FrameProcessor` maps each to a result, and sinks
 consume frames and results. Every file sink writes to a temporary name and
 renames it when closed, so an interrupted run leaves complete files.
 """
@@ -11,8 +11,8 @@ import logging
 import os
 from pathlib import Path
 
-from ._io import temporary_path
-from .exceptions import HogferError
+from hogfer._io import temporary_path
+from hogfer.exceptions import HogferError
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_path
-from ._progress import progress_bar
-from .exceptions import HogferError
-from .faces import find_faces, read_image
+from hogfer._io import atomic_path
+from hogfer._progress import progress_bar
+from hogfer.exceptions import HogferError
+from hogfer.faces.photos import find_faces, read_image
 
 __all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_faces", "predict_images", "results_text"]
 
@@ -37,7 +37,7 @@ def collect_images(inputs):
 
 @functools.lru_cache(maxsize=2)
 def _cached_model(name):
-    from .emotion import EmotionModel
+    from hogfer.store.emotion import EmotionModel
 
     return EmotionModel.load(name)
 
@@ -59,19 +59,19 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1):
     ----------
     image : path-like or ndarray
         A file, or an array of any size: grey, BGR or BGRA, 8 or 16 bits
-        (see :func:`hogfer.faces.read_image`).
-    model : hogfer.emotion.EmotionModel or str, default=None
+        (see :func:`hogfer.faces.photos.read_image`).
+    model : hogfer.store.emotion.EmotionModel or str, default=None
         The emotion model or its name; None: the most accurate trained model
-        by validation accuracy (:func:`hogfer.emotion.default_model_name`),
+        by validation accuracy (:func:`hogfer.store.emotion.default_model_name`),
         loaded once per process.
     detector : {"hog", "cnn"}, default="hog"
-        See :func:`hogfer.faces.find_faces`.
+        See :func:`hogfer.faces.photos.find_faces`.
     upsample : int, default=1
-        See :func:`hogfer.faces.find_faces`.
+        See :func:`hogfer.faces.photos.find_faces`.
 
     Returns
     -------
-    list of hogfer.faces.Face
+    list of hogfer.faces.photos.Face
         Each with ``box``, ``landmarks``, ``crop``, ``probabilities`` (a dict
         over the model's emotions, summing to 1), ``emotion`` and ``model``.
 
@@ -82,7 +82,7 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1):
     ...     print(face.box, face.emotion, face.model)
     """
     if model is None or isinstance(model, str):
-        from .emotion import default_model_name
+        from hogfer.store.emotion import default_model_name
 
         model = _cached_model(model or default_model_name())
     return _classify(find_faces(image, detector=detector, upsample=upsample), model)
@@ -91,7 +91,7 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1):
 def _annotate(image, faces, model, path, output_dir):
     import cv2
 
-    from .overlay import draw_faces, draw_status
+    from hogfer.apps.overlay import draw_faces, draw_status
 
     emotions = model.emotions if model is not None else ()
     draw_faces(image, [f.to_dict(i + 1) for i, f in enumerate(faces)], emotions)
@@ -110,12 +110,12 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
     ----------
     paths : list of path-like
         Image files.
-    model : hogfer.emotion.EmotionModel, default=None
+    model : hogfer.store.emotion.EmotionModel, default=None
         Emotion classifier; faces and landmarks only if None.
     output_dir : path-like, default=None
         Where annotated copies go (``<stem>.hogfer.jpg``), written atomically.
     detector, upsample
-        See :func:`hogfer.faces.find_faces`.
+        See :func:`hogfer.faces.photos.find_faces`.
 
     Returns
     -------

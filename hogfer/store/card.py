@@ -1,7 +1,7 @@
 """The one schema of a trained model's metadata: :class:`ModelCard`.
 
 A model is stored as ``NAME.skops`` beside ``NAME.json``, its card (see
-:mod:`hogfer.model_store`). The card is read, validated, written and
+:mod:`hogfer.store.files`). The card is read, validated, written and
 summarised here, and nowhere else. It is a ``dict`` (so JSON round-trips it
 and older code that reads keys keeps working) with typed accessors for what
 every card holds; cards written by older versions load too (a missing
@@ -11,8 +11,8 @@ every card holds; cards written by older versions load too (a missing
 import json
 from pathlib import Path
 
-from ._io import atomic_path
-from .exceptions import ArtifactError
+from hogfer._io import atomic_path
+from hogfer.exceptions import ArtifactError
 
 __all__ = ["ModelCard", "REQUIRED_KEYS", "CARD_VERSION"]
 

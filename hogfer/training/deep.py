@@ -15,16 +15,16 @@ import time
 
 import numpy as np
 
-from ._env import _cpu_flags, library_versions, now_iso
-from .datasets import file_sha256
-from .exceptions import HogferError
-from .metrics import evaluate
-from .protocol import common_metadata, run_metadata, scores_metadata, validation_split
-from .tta import tta_label
+from hogfer._env import _cpu_flags, library_versions, now_iso
+from hogfer.data.fer2013 import file_sha256
+from hogfer.exceptions import HogferError
+from hogfer.metrics import evaluate
+from hogfer.training.protocol import common_metadata, run_metadata, scores_metadata, validation_split
+from hogfer.tta import tta_label
 
 __all__ = ["train_deep", "attach_onnx", "add_onnx", "rescore_model", "rescore_text"]
 
-logger = logging.getLogger("hogfer.training")
+logger = logging.getLogger("hogfer.training.classical")
 
 
 _BACKEND_FLAGS = ("KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -36,7 +36,7 @@ def attach_onnx(model, check_images, calibration_images=None, *, keep_float=True
     With ``calibration_images`` (training faces) an 8-bit copy is made too; where it
     fails its check, the float copy alone (unless ``keep_float`` is False).
     """
-    from .deep.onnx import QuantizationError, onnx_available
+    from hogfer.deep.onnx import QuantizationError, onnx_available
 
     if not onnx_available(export=True):
         logger.info("ONNX export skipped: install hogfer[export] (onnx, tf2onnx) for fast CPU inference")
@@ -101,7 +101,7 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
     (``predict_engine``); those of the engine before are kept under
     ``metrics_before_onnx``. Returns the metadata as written.
     """
-    from .model_store import load_model, save_model
+    from hogfer.store.files import load_model, save_model
 
     if not (int8 or keep_float):
         raise HogferError("nothing to export: keep the float copy, the 8-bit one, or both.")
@@ -145,7 +145,7 @@ def rescore_model(name_or_path, data, *, allow_external=False):
     touched, so its hash, and every lineage that names it, stays valid.
     Returns the metadata as written.
     """
-    from .model_store import find_model, load_model, write_metadata
+    from hogfer.store.files import find_model, load_model, write_metadata
 
     estimator, metadata = load_model(name_or_path, allow_external=allow_external)
     if data.sha256 != metadata.get("data_sha256"):
@@ -182,7 +182,7 @@ def rescore_model(name_or_path, data, *, allow_external=False):
 
 def source_sha256(init_from):
     """The content hash of the model ``init_from`` names, or None (its errors come later, from ``fit``)."""
-    from .model_store import find_model, read_metadata
+    from hogfer.store.files import find_model, read_metadata
 
     if init_from is None:
         return None
@@ -199,10 +199,10 @@ def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
 
     Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
     """
-    from . import deep  # first: its TensorFlow flags count only if set before Keras loads
+    from hogfer import deep  # first: its TensorFlow flags count only if set before Keras loads
     import keras
 
-    from .paths import cache_dir
+    from hogfer.paths import cache_dir
 
     train, val, val_name = validation_split(data, random_state)
     test = data.select("PrivateTest")

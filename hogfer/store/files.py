@@ -18,11 +18,11 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
-from ._io import atomic_path
-from .datasets import file_sha256
-from .exceptions import ArtifactError
-from .model_card import CARD_VERSION, ModelCard
-from .paths import cache_dir
+from hogfer._io import atomic_path
+from hogfer.data.fer2013 import file_sha256
+from hogfer.exceptions import ArtifactError
+from hogfer.store.card import CARD_VERSION, ModelCard
+from hogfer.paths import cache_dir
 
 __all__ = [
     "model_dirs", "save_model", "find_model", "iter_cards", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
@@ -74,7 +74,7 @@ def save_model(estimator, metadata, out_dir, name):
 
 
 def write_metadata(json_path, metadata):
-    """Write a model's card (:class:`~hogfer.model_card.ModelCard`) atomically; the model file is not touched."""
+    """Write a model's card (:class:`~hogfer.store.card.ModelCard`) atomically; the model file is not touched."""
     return ModelCard(metadata).write(json_path)
 
 

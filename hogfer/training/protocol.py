@@ -8,10 +8,10 @@ run holds its data, split, scores, times, machine and library versions.
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._env import provenance
-from .datasets import FERDataset
-from .exceptions import HogferError
-from .metrics import evaluate
+from hogfer._env import provenance
+from hogfer.data.fer2013 import FERDataset
+from hogfer.exceptions import HogferError
+from hogfer.metrics import evaluate
 
 __all__ = ["validation_split", "common_metadata", "scores_metadata", "run_metadata"]
 

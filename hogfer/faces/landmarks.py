@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import IMAGE_SIZE
-from .exceptions import HogferError
+from hogfer.data.fer2013 import IMAGE_SIZE
+from hogfer.exceptions import HogferError
 
 __all__ = [
     "RIGHT_EYE",

@@ -13,9 +13,9 @@ from collections import defaultdict, deque
 
 import numpy as np
 
-from . import face
-from .blinks import BlinkDetector
-from .tracking import FaceTracker
+from hogfer.faces import landmarks as face
+from hogfer.faces.blinks import BlinkDetector
+from hogfer.faces.tracking import FaceTracker
 
 __all__ = ["FrameProcessor", "run_live", "summary_text"]
 
@@ -41,7 +41,7 @@ class FrameProcessor:
 
     Parameters
     ----------
-    emotion_model : hogfer.emotion.EmotionModel, default=None
+    emotion_model : hogfer.store.emotion.EmotionModel, default=None
         Classifies each aligned 48x48 face; no emotions if None.
     fps : float, default=25.0
         Frame rate (blink durations and rates are in seconds).
@@ -203,7 +203,7 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
     """
     import cv2
 
-    from .overlay import draw_faces, draw_status
+    from hogfer.apps.overlay import draw_faces, draw_status
 
     started = time.perf_counter()
     frames, ended = 0, "camera stopped sending frames" if getattr(source, "is_camera", False) else "end of video"
@@ -288,7 +288,7 @@ def run_live(source, processor, *, video_sink=None, event_log=None, window=None,
 
 def summary_text(summary, model=None, blinks=False):
     """The lines ``hogfer live`` prints at the end of a run: frames, speed, stages, each face's counts."""
-    from .emotion import tta_label
+    from hogfer.store.emotion import tta_label
 
     model_text = model.name if model else "none"
     if model is not None and model.face_ms is not None:

@@ -1,7 +1,7 @@
 """Emotion probabilities of aligned face crops from any trained model.
 
 :class:`EmotionModel` wraps a model from the model store (see
-:mod:`hogfer.model_store`) behind one call, ``predict_proba(crops)``, for the
+:mod:`hogfer.store.files`) behind one call, ``predict_proba(crops)``, for the
 live app and ``hogfer predict``. Models without probabilities (an SVM trained
 without Platt scaling) give the softmax of their decision values instead.
 """
@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from .datasets import IMAGE_SIZE
-from .exceptions import ArtifactError
-from .tta import n_views, tta_label
+from hogfer.data.fer2013 import IMAGE_SIZE
+from hogfer.exceptions import ArtifactError
+from hogfer.tta import n_views, tta_label
 
 __all__ = ["EmotionModel", "load_emotion_model", "default_model_name", "face_milliseconds", "tta_label", "MIN_FACES_PER_S"]
 
@@ -25,7 +25,7 @@ MIN_FACES_PER_S = 200.0
 
 def _candidates(min_faces_per_s):
     """``(fast enough by its recorded rate, validation accuracy, recorded faces/s, name)`` of every 7-class model."""
-    from .model_store import iter_cards
+    from hogfer.store.files import iter_cards
 
     candidates = []
     for name, _, card in iter_cards():
@@ -104,7 +104,7 @@ class EmotionModel:
     @classmethod
     def load(cls, name=None, *, allow_external=False):
         """Load a model by name or path; the default is the most accurate one (:func:`default_model_name`)."""
-        from .model_store import load_model
+        from hogfer.store.files import load_model
 
         estimator, metadata = load_model(name or default_model_name(), allow_external=allow_external)
         return cls(estimator, metadata)
@@ -128,7 +128,7 @@ class EmotionModel:
         was timed with), with a warning.
         PrivateTest's accuracy plays no part in the choice.
         """
-        from .model_store import load_model
+        from hogfer.store.files import load_model
 
         budget_ms = 1000.0 / min_faces_per_s
         tried = []
@@ -190,6 +190,6 @@ def load_emotion_model(model_name=None, *, for_video=False):
         return None
     if model_name is None and for_video:
         return EmotionModel.load_for_video()
-    from .model_store import is_model_path
+    from hogfer.store.files import is_model_path
 
     return EmotionModel.load(model_name, allow_external=model_name is not None and is_model_path(model_name))

@@ -23,11 +23,11 @@ from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ._progress import progress_bar
-from .exceptions import HogferError
-from .features._base import ImageTransformer
-from .metrics import evaluate
-from .protocol import common_metadata, run_metadata, validation_split
+from hogfer._progress import progress_bar
+from hogfer.exceptions import HogferError
+from hogfer.features._base import ImageTransformer
+from hogfer.metrics import evaluate
+from hogfer.training.protocol import common_metadata, run_metadata, validation_split
 
 __all__ = ["train_pipeline", "train_and_save", "check_train_request", "split_feature_steps"]
 
@@ -87,13 +87,13 @@ def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", p
     metadata : dict
         Name, parameters, label scheme, data hash, scores, times, versions, machine.
     """
-    from .pipelines import get_spec
+    from hogfer.pipelines import get_spec
 
     if balance not in BALANCE_CHOICES:
         raise HogferError(f"balance must be one of {', '.join(BALANCE_CHOICES)}; got {balance!r}.")
     spec = get_spec(name)
     if getattr(spec, "KIND", "classical") == "deep":
-        from .deep_training import train_deep
+        from hogfer.training.deep import train_deep
 
         return train_deep(name, spec, data, n_jobs=n_jobs, random_state=random_state, balance=balance, **(deep_params or {}))
     pipeline = spec.build(n_jobs=n_jobs, random_state=random_state)
@@ -178,8 +178,8 @@ def check_train_request(name, classes, deep_params=None):
     """
     import os
 
-    from .model_store import find_model, read_metadata
-    from .pipelines import kind_of
+    from hogfer.store.files import find_model, read_metadata
+    from hogfer.pipelines import kind_of
 
     kind = kind_of(name)  # unknown names fail here
     deep_params = deep_params or {}
@@ -205,7 +205,7 @@ def train_and_save(name, data, *, out=None, **options):
 
     Returns
     -------
-    card : hogfer.model_card.ModelCard
+    card : hogfer.store.card.ModelCard
     out : path
         The folder written to (the user model cache unless ``out``).
     history_png : path or None
@@ -213,15 +213,15 @@ def train_and_save(name, data, *, out=None, **options):
     """
     from pathlib import Path
 
-    from .model_store import save_model
-    from .paths import cache_dir
+    from hogfer.store.files import save_model
+    from hogfer.paths import cache_dir
 
     estimator, metadata = train_pipeline(name, data, **options)
     out = Path(out or cache_dir("models"))
     card = save_model(estimator, metadata, out, name)
     history_png = None
     if card.get("history"):
-        from .plots import plot_history
+        from hogfer.plots import plot_history
 
         history_png = out / f"{name}.history.png"
         plot_history(card["history"], history_png, title=name)

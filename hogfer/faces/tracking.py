@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import face
+from hogfer.faces import landmarks as face
 
 __all__ = ["FaceTracker", "Track", "iou", "DLIB_WINDOW"]
 
