@@ -79,3 +79,36 @@ def test_cli_commands_parse_call_and_print():
         ):
             body = node.body[1:] if isinstance(node.body[0], ast.Expr) else node.body  # without the docstring
             assert body[-1].end_lineno - body[0].lineno + 1 <= 30, node.name
+
+
+#: hogfer's layers, lowest first; a module may import from its own layer and those below.
+#: Modules outside these packages (hogfer._env, _io, metrics, plots, tta, paths, ...) are
+#: shared infrastructure and import none of them.
+LAYERS = [
+    ("hogfer.data",),
+    ("hogfer.faces", "hogfer.features"),
+    ("hogfer.store",),
+    ("hogfer.deep", "hogfer.pipelines"),
+    ("hogfer.training",),
+    ("hogfer.bench", "hogfer.apps"),
+    ("hogfer.cli", "hogfer.__main__"),
+]
+
+
+def _layer(module):
+    for rank, packages in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in packages):
+            return rank
+    return None
+
+
+def test_data_flows_one_way_through_the_layers():
+    modules = _modules()
+    upward = []
+    for name, path in modules.items():
+        rank = _layer(name)
+        for target in _imports(name, path, modules):
+            if _layer(target) is not None and (rank is None or _layer(target) > rank):
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+    assert _layer("hogfer.apps.live") > _layer("hogfer.store.files") > _layer("hogfer.faces.photos")
