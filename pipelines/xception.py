@@ -1,7 +1,7 @@
 """xception: An Xception-style network sized for 48x48 faces (:func:`hogfer.deep.build_xception`),
 trained from scratch with on-model augmentation, label smoothing and L2; early
 stopping and learning-rate reduction watch PublicTest. Predictions average the
-face, its mirror image and two shifted crops.
+views of :mod:`hogfer.tta`'s default set.
 """
 
 NAME = "xception"
