@@ -111,7 +111,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     port = _free_port()
-    command = [sys.executable, "-m", "hogfer.cli", "serve", "--port", str(port), "--threads", "8"]
+    command = [sys.executable, "-m", "hogfer", "serve", "--port", str(port), "--threads", "8"]
     if args.model:
         command += ["--model", args.model]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)

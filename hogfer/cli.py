@@ -20,6 +20,11 @@ classes_option = click.option("--classes", type=click.Choice(["fer7", "fer6-merg
                               help="Label scheme: 7 classes, Disgust merged into Angry, or Disgust dropped.")
 
 
+def _bars(quiet):
+    """Progress bars unless asked not to, or unless stderr is no terminal (a log file gets no escape codes)."""
+    return not quiet and sys.stderr.isatty()
+
+
 class _Group(click.Group):
     """A group that turns hogfer's input errors into one line and exit code 1."""
 
@@ -117,7 +122,7 @@ def train(
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads
     dataset = load_fer2013(data_path, classes=classes)
-    with show_progress(not quiet):
+    with show_progress(_bars(quiet)):
         card, out, history_png = train_and_save(
             name, dataset, out=out, n_jobs=n_jobs, random_state=seed, balance=balance, deep_params=deep_params
         )
@@ -151,6 +156,7 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
     """
     from hogfer._progress import show_progress
     from hogfer.bench import merge_results, previous_results, render_table, run_benchmark, update_readme, with_dependent_rows, write_results
+    from hogfer.bench.plan import plan_benchmark, plan_text
 
     if not all_ and not only:
         raise click.UsageError("Say --all, or --only NAME for each pipeline to score.")
@@ -158,7 +164,8 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
         raise click.UsageError("--update goes with --only NAME (the rows to score again), not --all.")
     previous = previous_results(out, classes) if update else None
     names = None if all_ else list(with_dependent_rows(only) if update else only)
-    with show_progress(not quiet):
+    click.echo(plan_text(plan_benchmark(names, retrain=retrain, classes=classes), out), err=True)
+    with show_progress(_bars(quiet)):
         results = run_benchmark(data_path, names=names, classes=classes, retrain=retrain, n_jobs=n_jobs, random_state=seed)
     if previous is not None:
         results = merge_results(previous, results)
@@ -279,7 +286,7 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, min
         video_sink = VideoFileSink(output, src.fps, src.size) if output else None
         event_log = EventLog(events) if events else None
         total = min(src.frame_count or 0, max_frames or src.frame_count or 0) or None
-        with show_progress(not quiet and not src.is_camera), progress_bar(total=total, desc="frames", unit="frame") as bar:
+        with show_progress(_bars(quiet) and not src.is_camera), progress_bar(total=total, desc="frames", unit="frame") as bar:
             summary = run_live(src, processor, video_sink=video_sink, event_log=event_log, window=window,
                                max_frames=max_frames, on_result=lambda _: bar.update())
     click.echo(summary_text(summary, model, blinks))
@@ -317,7 +324,7 @@ def predict(inputs, model_name, detector, upsample, output_dir, as_json):
 
     paths = collect_images(inputs)
     model = load_emotion_model(model_name)
-    with show_progress(not as_json and len(paths) > 1):
+    with show_progress(_bars(as_json) and len(paths) > 1):
         results = predict_images(paths, model, output_dir=output_dir, detector=detector, upsample=upsample)
     if output_dir:
         with atomic_path(f"{output_dir}/predictions.json") as tmp:
@@ -389,7 +396,3 @@ def pipelines_command():
 def main(argv=None):
     """Entry point of the ``hogfer`` console script."""
     return cli.main(args=argv, prog_name="hogfer")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -221,3 +221,26 @@ def test_machine_info_records_the_cpu_flags_that_8_bit_kernels_depend_on():
     assert machine_summary(info) == "2 cores of AMD EPYC, 23.5 GiB RAM"  # files written before the flags
     assert machine_summary({**info, "cpu_flags": ["avx2"]}) == "2 cores of AMD EPYC (avx2), 23.5 GiB RAM"
     assert machine_summary({**info, "cores": 1, "cpu_flags": []}) == "1 core of AMD EPYC (no AVX2), 23.5 GiB RAM"
+
+
+def test_bench_says_first_what_it_will_do(tmp_path):
+    from hogfer.bench.plan import plan_benchmark, plan_text
+
+    plan = plan_benchmark(["lgbm-pixels", "svm-hog", "simple-cnn", "ensemble"])
+    assert plan == {"shipped": ["lgbm-pixels"], "cached": [], "train": ["svm-hog"], "missing": ["simple-cnn"], "derived": ["ensemble"]}
+    assert "trains 1 first (svm-hog)" in plan_text(plan)  # no earlier run: no estimate
+    (tmp_path / "results.json").write_text(json.dumps({"rows": [{"pipeline": "svm-hog", "train_seconds": 600}]}))
+    text = plan_text(plan, tmp_path)
+    assert text.startswith("hogfer bench: scores 1 shipped and 0 cached models")
+    assert "trains 1 first (svm-hog, about 10 min by the last run's train s)" in text and "cannot score simple-cnn" in text
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    import sys
+
+    from hogfer.cli import _bars
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not _bars(quiet=False)  # redirected to a file: no escape codes
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert _bars(quiet=False) and not _bars(quiet=True)

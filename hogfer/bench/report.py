@@ -23,15 +23,27 @@ README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
 _ABBREV = {"Angry": "Ang", "Disgust": "Dis", "Fear": "Fea", "Happy": "Hap", "Sad": "Sad", "Surprise": "Sur", "Neutral": "Neu"}
+SEED_COLUMN = "seed project %"
+SEED_DEFINITION = (
+    f"*{SEED_COLUMN}*: the accuracy the project this pipeline was first written in (the seeds hogfer is "
+    "built from) reported for it, on its own split and settings; not measured here."
+)
+
 
 def _pct(value):
     return "" if value is None else f"{100 * value:.1f}"
 
+
 def _rate(value):
     return "" if value is None else f"{value:,.0f}"
 
+
 def render_table(results):
-    """The Markdown table and its caption, from :func:`run_benchmark`'s results."""
+    """The Markdown table (with its numbered notes under it) and its caption, from :func:`run_benchmark`'s results.
+
+    Each row's notes go below the table, numbered, so the table stays narrow
+    enough for a terminal; the CSV keeps them in a column.
+    """
     emotions = results["emotions"]
     headers = [
         "pipeline",
@@ -43,14 +55,17 @@ def render_table(results):
         "features faces/s",
         "predict faces/s",
         "size MB",
-        "seeds' acc %",
+        SEED_COLUMN,
         "notes",
     ]
-    rows = []
+    rows, notes = [], []
     for r in results["rows"]:
         ok = r["status"] == "ok"
         recall = r.get("per_class_recall") or {}
-        note = "; ".join(([r["status"]] if not ok else []) + r["notes"])
+        text = "; ".join(([r["status"]] if not ok else []) + r["notes"])
+        if text:
+            notes.append(f"{len(notes) + 1}. {r['pipeline']}: {text}")
+        note = f"[{len(notes)}]" if text else ""
         rows.append(
             [
                 r["pipeline"],
@@ -67,7 +82,7 @@ def render_table(results):
             ]
         )
     align = ["l"] + ["r"] * (len(headers) - 2) + ["l"]
-    table = markdown_table(headers, rows, align=align)
+    table = markdown_table(headers, rows, align=align) + "\n\n" + "\n".join([SEED_DEFINITION, "", *notes]).rstrip()
     trained_on = sorted({r["train_hardware"] for r in results["rows"] if r.get("train_hardware")})
     runs = results.get("runs") or []
     if len(runs) > 1:
@@ -94,13 +109,16 @@ def render_table(results):
     )
     return table, caption
 
+
 _RUN_KEYS = ("date", "commit", "machine", "seconds", "libraries")
+
 
 def _runs(results):
     """The runs that scored ``results``' rows: its ``runs``, or the one run it is."""
     if results.get("runs"):
         return results["runs"]
     return [{**{k: results.get(k) for k in _RUN_KEYS}, "rows": [r["pipeline"] for r in results["rows"]]}]
+
 
 def merge_results(old, new):
     """``old`` benchmark results with the rows of ``new`` put in, replacing those of the same pipelines.
@@ -141,6 +159,7 @@ def merge_results(old, new):
     rows = sorted(by_name.values(), key=lambda r: order.index(r["pipeline"]) if r["pipeline"] in order else len(order))
     return {**new, "rows": rows, "runs": runs}
 
+
 def with_dependent_rows(names):
     """``names`` and the rows scored from them: the ensemble row averages the deep models, so it goes with any of them."""
     from hogfer.pipelines import kind_of, list_pipelines
@@ -148,6 +167,7 @@ def with_dependent_rows(names):
     names = list(names)
     deep = [n for n in names if n in list_pipelines() and kind_of(n) == "deep"]
     return names + ["ensemble"] if deep and "ensemble" not in names else names
+
 
 def write_results(results, out_dir):
     """Write results.md, results.csv, results.json, confusion_matrices.png and accuracy.png."""
@@ -166,6 +186,7 @@ def write_results(results, out_dir):
         plot_confusion_grid(scored, results["emotions"], out_dir / "confusion_matrices.png")
         plot_accuracy_bars(scored, out_dir / "accuracy.png")
     return out_dir
+
 
 def _csv(results):
     emotions = results["emotions"]
@@ -200,6 +221,7 @@ def _csv(results):
         writer.writerow(flat)
     return buffer.getvalue()
 
+
 def update_readme(readme, results):
     """Replace the README's text between the bench markers with the table; return True if it changed."""
     readme = Path(readme)
@@ -214,6 +236,7 @@ def update_readme(readme, results):
         with atomic_path(readme) as tmp:
             tmp.write_text(new)
     return new != text
+
 
 def previous_results(out_dir, classes):
     """The results ``hogfer bench --only NAME --update`` merges into: ``OUT/results.json``, of the same label scheme."""
