@@ -242,12 +242,14 @@ def rescore_command(model_name, data_path):
 
 @cli.command("models")
 def models_command():
-    """List the trained models hogfer can find, and where."""
-    from hogfer.store.files import list_models, model_dirs, read_metadata
+    """List the trained models hogfer can find, and where; a model in an earlier folder shadows one of the same name."""
+    from hogfer.store.files import all_model_files, list_models, model_dirs, read_metadata
 
-    click.echo("Model folders: " + ", ".join(map(str, model_dirs())))
-    for json_path in list_models().values():
-        click.echo(read_metadata(json_path).listing(json_path))
+    click.echo("Model folders, searched in this order: " + ", ".join(map(str, model_dirs())))
+    used = list_models()
+    for json_path in all_model_files():
+        winner = used[json_path.stem]
+        click.echo(read_metadata(json_path).listing(json_path, shadowed_by=None if winner == json_path else winner))
 
 
 model_option = click.option("--model", "model_name", default=None, metavar="NAME|PATH|none", help=(

@@ -244,3 +244,20 @@ def test_deep_training_sets_tensorflow_flags_before_keras_loads():
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert result.stdout.strip() == "0", result.stderr[-2000:]
+
+
+def test_a_model_you_train_shadows_the_shipped_one_and_models_says_so(tmp_path, monkeypatch):
+    import shutil
+
+    from hogfer.store.files import list_models, shipped_dir
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for suffix in (".json", ".skops"):
+        shutil.copy(shipped_dir() / f"lgbm-pixels{suffix}", mine / f"lgbm-pixels{suffix}")
+    monkeypatch.setenv("HOGFER_MODELS", str(mine))
+    assert list_models()["lgbm-pixels"] == mine / "lgbm-pixels.json"
+    lines = CliRunner().invoke(cli, ["models"]).output.splitlines()
+    shipped = [line for line in lines if f"{shipped_dir() / 'lgbm-pixels.json'}" in line]
+    assert len(shipped) == 1 and shipped[0].endswith(f"(not used: {mine / 'lgbm-pixels.json'} comes first)")
+    assert any(line.endswith(f"{mine / 'lgbm-pixels.json'}") for line in lines)  # the one used, unmarked

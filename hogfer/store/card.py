@@ -153,8 +153,9 @@ class ModelCard(dict):
             )
         return "; ".join(parts)
 
-    def listing(self, json_path):
-        """One line for ``hogfer models``."""
+    def listing(self, json_path, shadowed_by=None):
+        """One line for ``hogfer models``; ``shadowed_by``: the path of the model used instead, under the same name."""
         acc = self.score("test")
         acc_text = f"{acc:.2%}" if acc is not None else "n/a"
-        return f"{self.name:22s} PrivateTest {acc_text:>7s}  {self['size_bytes'] / 1e6:6.2f} MB  {json_path}"
+        used = f"  (not used: {shadowed_by} comes first)" if shadowed_by else ""
+        return f"{self.name:22s} PrivateTest {acc_text:>7s}  {self['size_bytes'] / 1e6:6.2f} MB  {json_path}{used}"

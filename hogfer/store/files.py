@@ -25,7 +25,7 @@ from hogfer.store.card import CARD_VERSION, ModelCard
 from hogfer.paths import cache_dir
 
 __all__ = [
-    "model_dirs", "save_model", "find_model", "iter_cards", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
+    "model_dirs", "save_model", "find_model", "iter_cards", "all_model_files", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
 ]
 
 METADATA_VERSION = CARD_VERSION
@@ -96,11 +96,18 @@ def is_model_path(text):
 def list_models():
     """``{name: metadata path}`` of every model in the model folders (earlier folders win)."""
     found = {}
-    for folder in model_dirs():
-        if folder.is_dir():
-            for json_path in sorted(folder.glob("*.json")):
-                found.setdefault(json_path.stem, json_path)
+    for json_path in all_model_files():
+        found.setdefault(json_path.stem, json_path)
     return found
+
+
+def all_model_files():
+    """Every model's metadata path in the model folders, folder by folder in search order.
+
+    A name found in an earlier folder shadows the same name in later ones: a
+    model you train into your cache is used instead of the shipped one.
+    """
+    return [p for folder in model_dirs() if folder.is_dir() for p in sorted(folder.glob("*.json"))]
 
 
 def iter_cards(classes="fer7"):
