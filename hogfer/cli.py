@@ -164,7 +164,7 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
         raise click.UsageError("--update goes with --only NAME (the rows to score again), not --all.")
     previous = previous_results(out, classes) if update else None
     names = None if all_ else list(with_dependent_rows(only) if update else only)
-    click.echo(plan_text(plan_benchmark(names, retrain=retrain, classes=classes), out), err=True)
+    click.echo(plan_text(plan_benchmark(names, retrain=retrain, classes=classes), out) + f" Results go to {out}/ (its files are replaced).", err=True)
     with show_progress(_bars(quiet)):
         results = run_benchmark(data_path, names=names, classes=classes, retrain=retrain, n_jobs=n_jobs, random_state=seed)
     if previous is not None:

@@ -244,3 +244,26 @@ def test_progress_bars_only_on_a_terminal(monkeypatch):
     assert not _bars(quiet=False)  # redirected to a file: no escape codes
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     assert _bars(quiet=False) and not _bars(quiet=True)
+
+
+def test_a_tampered_model_is_a_failed_row_and_the_run_goes_on(small_csv, tmp_path, monkeypatch):
+    import shutil
+
+    from hogfer.store.files import shipped_dir
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for suffix in (".json", ".skops"):
+        shutil.copy(shipped_dir() / f"lgbm-pixels{suffix}", models / f"lgbm-pixels{suffix}")
+    data = bytearray((models / "lgbm-pixels.skops").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (models / "lgbm-pixels.skops").write_bytes(bytes(data))
+    monkeypatch.setenv("HOGFER_MODELS", str(models))
+    out = tmp_path / "bench"
+    args = ["bench", "--only", "lgbm-pixels", "--only", "lgbm-hog-landmarks", "--data", str(small_csv), "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "1 pipeline(s) failed: lgbm-pixels" in result.output and "Traceback" not in result.output
+    rows = {r["pipeline"]: r for r in json.loads((out / "results.json").read_text())["rows"]}
+    assert rows["lgbm-pixels"]["status"] == "failed" and "checksum" in rows["lgbm-pixels"]["notes"][0]
+    assert rows["lgbm-hog-landmarks"]["status"] == "ok"
+    assert f"Results go to {out}/" in result.output
