@@ -23,6 +23,7 @@ _LAZY = {
     "SlidingWindowHOG": "hogfer.features.sliding_window",
     "LandmarkFeatures": "hogfer.features.landmarks",
     "PixelFeatures": "hogfer.features.pixels",
+    "BagOfVisualWords": "hogfer.features.bovw",
     "AutoencoderFeatures": "hogfer.deep.autoencoder",
     "predict_faces": "hogfer.apps.predict",
     "find_faces": "hogfer.faces.photos",

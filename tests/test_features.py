@@ -168,3 +168,77 @@ def test_dask_cluster_gives_the_same_features(faces):
             workers = len(client.scheduler_info()["workers"])
     assert workers == 2
     np.testing.assert_allclose(np.hstack([hog, lm]), local)
+
+
+def _naive_dense_sift(image, y, x, size):
+    """One descriptor computed patch by patch, the plain way (no integral images), before normalisation."""
+    img = image.astype(np.float64)
+    gy, gx = np.gradient(img)
+    magnitude = np.hypot(gx, gy)
+    angle = np.mod(np.arctan2(gy, gx), 2 * np.pi) * (8 / (2 * np.pi))
+    cell, top, left = size // 4, y - size // 2, x - size // 2
+    out = []
+    for i in range(4):
+        for j in range(4):
+            hist = np.zeros(8)
+            for r in range(top + i * cell, top + (i + 1) * cell):
+                for c in range(left + j * cell, left + (j + 1) * cell):
+                    b, f = int(np.floor(angle[r, c])) % 8, angle[r, c] - np.floor(angle[r, c])
+                    hist[b] += magnitude[r, c] * (1 - f)
+                    hist[(b + 1) % 8] += magnitude[r, c] * f
+            out.append(hist)
+    return np.concatenate(out)
+
+
+def test_dense_sift_matches_a_plain_patch_by_patch_computation(drawn_faces):
+    from hogfer.features.bovw import dense_sift
+
+    face = drawn_faces[3]
+    raw, positions = dense_sift(face[None], step=4, sizes=(8, 12), root=False)
+    for k in (0, 7, len(positions) // 2, len(positions) - 1):
+        y, x = positions[k]
+        size = 8 if k < len(positions) - (len(range(6, 43, 4)) ** 2) else 12
+        expected = _naive_dense_sift(face, y, x, size)
+        expected /= np.linalg.norm(expected) + 1e-7
+        expected = np.minimum(expected, 0.2)
+        expected /= np.linalg.norm(expected) + 1e-7
+        np.testing.assert_allclose(raw[0, k], expected, atol=1e-5)
+
+
+def test_dense_sift_sees_the_orientation_of_stripes():
+    from hogfer.features.bovw import dense_sift
+
+    stripes = np.tile((np.arange(48) // 3 % 2 * 255).astype(np.uint8), (48, 1))  # vertical stripes: horizontal gradients
+    raw, _ = dense_sift(stripes[None], sizes=(8,), root=False)
+    per_bin = raw[0].reshape(-1, 16, 8).sum(axis=(0, 1))
+    assert per_bin[[0, 4]].sum() > 0.95 * per_bin.sum()  # 0 and 180 degrees
+
+
+def test_bag_of_visual_words_learns_a_codebook_and_normalises_each_cell(drawn_faces):
+    from hogfer import BagOfVisualWords
+
+    bovw = BagOfVisualWords(n_words=16, pyramid=(1, 2), normalize="l1").fit(drawn_faces)
+    assert bovw.codebook_.shape == (16, 128)
+    features = bovw.transform(drawn_faces)
+    assert features.shape == (24, 16 * 5) and len(bovw.get_feature_names_out()) == 80
+    cells = features.reshape(24, 5, 16).sum(axis=2)
+    np.testing.assert_allclose(cells, np.array([0.5, 0.125, 0.125, 0.125, 0.125])[None].repeat(24, 0), rtol=1e-5)
+    hellinger = BagOfVisualWords(n_words=16, pyramid=(1, 2)).fit(drawn_faces).transform(drawn_faces)
+    np.testing.assert_allclose((hellinger**2).sum(axis=1), 1.0, rtol=1e-5)  # unit norm: the Hellinger kernel is linear here
+    same = BagOfVisualWords(n_words=16, pyramid=(1, 2), normalize="l1").fit(drawn_faces)
+    np.testing.assert_array_equal(same.codebook_, bovw.codebook_)  # seeded
+
+
+def test_bag_of_visual_words_bad_input():
+    from hogfer import BagOfVisualWords
+
+    faces = np.zeros((4, 48, 48), np.uint8)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        BagOfVisualWords(sizes=(6,)).fit(faces)
+    with pytest.raises(ValueError, match="does not fit"):
+        BagOfVisualWords(sizes=(8,)).fit(np.zeros((4, 6, 6), np.uint8))
+    with pytest.raises(ValueError, match="more than the"):
+        BagOfVisualWords(n_words=500, max_descriptors=100).fit(faces)
+    fitted = BagOfVisualWords(n_words=4, pyramid=(1,)).fit(np.random.default_rng(0).integers(0, 256, (4, 48, 48), dtype=np.uint8))
+    with pytest.raises(ValueError):
+        fitted.transform(np.zeros((2, 40, 40), np.uint8))  # a codebook fitted on other image sizes
