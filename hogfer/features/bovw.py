@@ -92,25 +92,25 @@ def dense_sift(images, *, step=2, sizes=(8, 12), root=True):
     maps = (low[:, None] == bins) * (magnitude * (1 - frac))[:, None]
     maps += (((low + 1) % N_BINS)[:, None] == bins) * (magnitude * frac)[:, None]
     # integral images: the sum over any cell is four lookups
-    integral = np.zeros((n, N_BINS, h + 1, w + 1), dtype=np.float64)
-    integral[:, :, 1:, 1:] = maps.cumsum(axis=2, dtype=np.float64).cumsum(axis=3)
-    out, positions = [], []
-    for size in sizes:
+    integral = np.zeros((n, N_BINS, h + 1, w + 1), dtype=np.float32)
+    integral[:, :, 1:, 1:] = maps.cumsum(axis=2).cumsum(axis=3)
+    grids = [_grid((h, w), step, size) for size in sizes]
+    d = np.empty((n, sum(len(ys) * len(xs) for ys, xs in grids), 16 * N_BINS), dtype=np.float32)
+    positions, start = [], 0
+    for size, (ys, xs) in zip(sizes, grids):
         cell = size // 4
         # cell_sums[..., y, x]: the sum over the cell whose top-left pixel is (y, x)
         cell_sums = (integral[:, :, cell:, cell:] - integral[:, :, :-cell, cell:]
-                     - integral[:, :, cell:, :-cell] + integral[:, :, :-cell, :-cell]).astype(np.float32)
-        ys, xs = _grid((h, w), step, size)
-        y0, x0 = ys[0] - size // 2, xs[0] - size // 2
-        parts = [
-            cell_sums[:, :, y0 + i * cell : y0 + i * cell + step * (len(ys) - 1) + 1 : step,
-                      x0 + j * cell : x0 + j * cell + step * (len(xs) - 1) + 1 : step]
-            for i in range(4) for j in range(4)
-        ]  # 16 of (n, 8, n_y, n_x)
-        desc = np.stack(parts, axis=-1)  # (n, 8, n_y, n_x, 16)
-        out.append(desc.transpose(0, 2, 3, 4, 1).reshape(n, len(ys) * len(xs), 16 * N_BINS))
+                     - integral[:, :, cell:, :-cell] + integral[:, :, :-cell, :-cell])
+        y0, x0, count = ys[0] - size // 2, xs[0] - size // 2, len(ys) * len(xs)
+        for i in range(4):
+            for j in range(4):
+                part = cell_sums[:, :, y0 + i * cell : y0 + i * cell + step * (len(ys) - 1) + 1 : step,
+                                 x0 + j * cell : x0 + j * cell + step * (len(xs) - 1) + 1 : step]  # (n, 8, n_y, n_x)
+                k = 4 * i + j
+                d[:, start : start + count, k * N_BINS : (k + 1) * N_BINS] = part.transpose(0, 2, 3, 1).reshape(n, count, N_BINS)
         positions.append(np.stack(np.meshgrid(ys, xs, indexing="ij"), -1).reshape(-1, 2))
-    d = np.concatenate(out, axis=1)
+        start += count
     np.maximum(d, 0.0, out=d)  # rounding in the integral images can leave -1e-12
     d /= np.linalg.norm(d, axis=2, keepdims=True) + 1e-7
     np.minimum(d, 0.2, out=d)
@@ -154,8 +154,8 @@ class BagOfVisualWords(ImageTransformer):
         Seeds the sampling and k-means.
     n_jobs : int, default=None
         Parallel jobs for ``transform`` (joblib; any backend).
-    batch_size : int, default=128
-        Faces per batch.
+    batch_size : int, default=32
+        Faces per batch (small batches keep the descriptors in the CPU's cache).
 
     Attributes
     ----------
@@ -202,7 +202,7 @@ class BagOfVisualWords(ImageTransformer):
         max_descriptors=200_000,
         random_state=0,
         n_jobs=None,
-        batch_size=128,
+        batch_size=32,
     ):
         self.n_words = n_words
         self.step = step
