@@ -29,9 +29,9 @@ def transform_features(pipeline, images):
     ``images`` is an already checked ``(n, 48, 48)`` stack. For the pipeline
     :func:`feature_pipeline` builds (a plain union of hogfer's image
     transformers, then a standard scaler) the same arithmetic runs without
-    scikit-learn's per-call checks and joblib dispatch, about 2 ms of a single
-    face's call on these machines; the result is the same array. Any other
-    pipeline goes through its own ``transform``.
+    scikit-learn's per-call checks and joblib dispatch, which weigh on a single
+    face's call; the result is the same array. Any other pipeline goes
+    through its own ``transform``.
     """
     from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import StandardScaler

@@ -3,8 +3,8 @@
 dlib's HOG detector finds faces of about 80 pixels and more in the image it
 scans. To find faces down to ``min_face`` pixels wide in any frame, the
 *search* scans the whole frame scaled by ``80 / min_face`` (twice its size
-for 40-pixel faces): about 60 ms for a 640x480 frame, 250 ms for 1280x720.
-That is too slow for every frame, so :class:`FaceTracker`
+for 40-pixel faces), four times the pixels of the frame: too slow for every
+frame of an HD video, so :class:`FaceTracker`
 
 - runs the search every ``search_every`` frames, in a worker thread (dlib
   releases the GIL), and adds what it found ``search_lag`` frames later, so
