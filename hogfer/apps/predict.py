@@ -128,13 +128,13 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
     with progress_bar(total=len(paths), desc="images", unit="img") as bar:
         for path in paths:
             try:
-                image, _ = read_image(path)
+                image, gray = read_image(path)
             except HogferError as exc:
                 logger.warning("%s", exc)
                 results.append({"file": str(path), "faces": [], "error": str(exc)})
                 bar.update()
                 continue
-            faces = _classify(find_faces(image, detector=detector, upsample=upsample), model)
+            faces = _classify(find_faces(gray, detector=detector, upsample=upsample), model)
             result = {"file": str(path), "faces": [f.to_dict(i + 1) for i, f in enumerate(faces)]}
             if model is not None:
                 result["model"] = model.name

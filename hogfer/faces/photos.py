@@ -218,7 +218,7 @@ def _apply(matrix, points):
 
 
 def _hog_candidates(gray, upsample, angles):
-    """(box in the searched image, score, angle, map from the image to it) of every find."""
+    """(box in the searched image, score, angle, map from the image to it) of every find, and the turned copies by angle."""
     boxes, scores = face.detect_faces(gray, upsample)
     found = [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
     if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
@@ -226,11 +226,12 @@ def _hog_candidates(gray, upsample, angles):
 
         boxes, scores = face.detect_faces(gray, 0)
         found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(_overlaps(b, f[0]) for f in found)]
+    copies = {}
     for angle in angles:
-        rotated, matrix = _rotated(gray, angle)
+        rotated, matrix = copies[float(angle)] = _rotated(gray, angle)
         boxes, scores = face.detect_faces(rotated, upsample)
         found += [(b, s, float(angle), matrix) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
-    return found
+    return found, copies
 
 
 def _cnn_candidates(gray, upsample, max_pixels=5e5):
@@ -289,9 +290,9 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         raise HogferError(f"unknown face detector {detector!r}: choose from {', '.join(DETECTORS)}.")
     _, gray = read_image(image)
     if detector == "hog":
-        candidates = _hog_candidates(gray, upsample, angles)
+        candidates, copies = _hog_candidates(gray, upsample, angles)
     else:
-        candidates = _cnn_candidates(gray, upsample)
+        candidates, copies = _cnn_candidates(gray, upsample), {}
     from hogfer.faces.tracking import _overlaps
 
     # Every upright find is kept (so at least dlib's own faces come back); a find in a
@@ -309,6 +310,6 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         if matrix is None:
             points = face.predict_landmarks(gray, box)
         else:
-            points = _apply(_invert(matrix), face.predict_landmarks(_rotated(gray, angle)[0], box)).astype(np.float32)
+            points = _apply(_invert(matrix), face.predict_landmarks(copies[angle][0], box)).astype(np.float32)
         faces.append(Face(upright, points, float(score), angle, face.align_face(gray, points, size)))
     return sorted(faces, key=lambda f: (f.box[0], f.box[1]))
