@@ -222,10 +222,10 @@ def _hog_candidates(gray, upsample, angles):
     boxes, scores = face.detect_faces(gray, upsample)
     found = [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
     if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
-        from hogfer.faces.tracking import _overlaps
+        from hogfer.faces.tracking import same_face
 
         boxes, scores = face.detect_faces(gray, 0)
-        found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(_overlaps(b, f[0]) for f in found)]
+        found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(same_face(b, f[0]) for f in found)]
     copies = {}
     for angle in angles:
         rotated, matrix = copies[float(angle)] = _rotated(gray, angle)
@@ -293,14 +293,14 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         candidates, copies = _hog_candidates(gray, upsample, angles)
     else:
         candidates, copies = _cnn_candidates(gray, upsample), {}
-    from hogfer.faces.tracking import _overlaps
+    from hogfer.faces.tracking import same_face
 
     # Every upright find is kept (so at least dlib's own faces come back); a find in a
     # turned copy adds a face, or replaces the one upright find it overlaps if it scores higher.
     kept = [(np.asarray(b, float), b, s, a, m) for b, s, a, m in candidates if m is None]
     for box, score, angle, matrix in sorted((c for c in candidates if c[3] is not None), key=lambda c: -c[1]):
         upright = _upright_box(box, matrix)
-        overlapping = [i for i, k in enumerate(kept) if _overlaps(upright, k[0])]
+        overlapping = [i for i, k in enumerate(kept) if same_face(upright, k[0])]
         if not overlapping:
             kept.append((upright, box, score, angle, matrix))
         elif len(overlapping) == 1 and score > kept[overlapping[0]][2] and kept[overlapping[0]][4] is None:

@@ -28,7 +28,7 @@ import numpy as np
 
 from hogfer.faces import landmarks as face
 
-__all__ = ["FaceTracker", "Track", "iou", "DLIB_WINDOW"]
+__all__ = ["FaceTracker", "Track", "iou", "same_face", "DLIB_WINDOW"]
 
 #: Side in pixels of the smallest face dlib's HOG detector finds in the image it scans.
 DLIB_WINDOW = 80
@@ -43,7 +43,7 @@ def iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
-def _overlaps(a, b, threshold=0.3):
+def same_face(a, b, threshold=0.3):
     """The two boxes are the same face: enough overlap, or one's centre inside the other."""
     if iou(a, b) >= threshold:
         return True
@@ -141,7 +141,7 @@ class FaceTracker:
             return []
         self._pending = None
         boxes, _ = future.result()
-        return [b for b in boxes if not any(_overlaps(t.box, b) for t in self.tracks)]
+        return [b for b in boxes if not any(same_face(t.box, b) for t in self.tracks)]
 
     # -- re-detection around a known face -----------------------------------
     def _redetect(self, gray, box):
@@ -182,7 +182,7 @@ class FaceTracker:
                 t.box, t.quality, t.missed, t.anchor = found, score, 0, None
             else:
                 t.quality, t.missed = 0.0, t.missed + 1
-            if t.missed <= self.max_missed and not any(_overlaps(k.box, t.box, 0.5) for k in kept):
+            if t.missed <= self.max_missed and not any(same_face(k.box, t.box, 0.5) for k in kept):
                 if t.id < 0:
                     t.id, self._next_id = self._next_id, self._next_id + 1
                 t.frames += 1
