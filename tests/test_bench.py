@@ -238,12 +238,12 @@ def test_bench_says_first_what_it_will_do(tmp_path):
 def test_progress_bars_only_on_a_terminal(monkeypatch):
     import sys
 
-    from hogfer.cli import _bars
+    from hogfer.cli._options import progress_wanted
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
-    assert not _bars(quiet=False)  # redirected to a file: no escape codes
+    assert not progress_wanted(quiet=False)  # redirected to a file: no escape codes
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    assert _bars(quiet=False) and not _bars(quiet=True)
+    assert progress_wanted(quiet=False) and not progress_wanted(quiet=True)
 
 
 def test_a_tampered_model_is_a_failed_row_and_the_run_goes_on(small_csv, tmp_path, monkeypatch):

@@ -5,40 +5,14 @@ commands that use them, so ``hogfer --help`` answers instantly.
 """
 
 import logging
-import sys
 
 import click
 
 from hogfer._version import __version__
-from hogfer.exceptions import HogferError
+from hogfer.cli._options import CONTEXT_SETTINGS, progress_wanted, HogferGroup, classes_option, data_option, model_option
+from hogfer.cli.models import compress_command, models_command, onnx_command, rescore_command
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
-
-data_option = click.option("--data", "data_path", type=click.Path(path_type=str), default=None,
-                           help="FER2013 CSV (.csv or .csv.gz) or image folder; default: $HOGFER_DATA.")
-classes_option = click.option("--classes", type=click.Choice(["fer7", "fer6-merge", "fer6-drop"]), default="fer7", show_default=True,
-                              help="Label scheme: 7 classes, Disgust merged into Angry, or Disgust dropped.")
-
-
-def _bars(quiet):
-    """Progress bars unless asked not to, or unless stderr is no terminal (a log file gets no escape codes)."""
-    return not quiet and sys.stderr.isatty()
-
-
-class _Group(click.Group):
-    """A group that turns hogfer's input errors into one line and exit code 1."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except HogferError as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-
-
-@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=HogferGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="hogfer")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose):
@@ -50,7 +24,7 @@ def cli(verbose):
     quiet_opencv()
 
 
-@cli.group(cls=_Group)
+@cli.group(cls=HogferGroup)
 def data():
     """Inspect a FER2013 copy."""
 
@@ -122,7 +96,7 @@ def train(
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads
     dataset = load_fer2013(data_path, classes=classes)
-    with show_progress(_bars(quiet)):
+    with show_progress(progress_wanted(quiet)):
         card, out, history_png = train_and_save(
             name, dataset, out=out, n_jobs=n_jobs, random_state=seed, balance=balance, deep_params=deep_params
         )
@@ -165,7 +139,7 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
     previous = previous_results(out, classes) if update else None
     names = None if all_ else list(with_dependent_rows(only) if update else only)
     click.echo(plan_text(plan_benchmark(names, retrain=retrain, classes=classes), out) + f" Results go to {out}/ (its files are replaced).", err=True)
-    with show_progress(_bars(quiet)):
+    with show_progress(progress_wanted(quiet)):
         results = run_benchmark(data_path, names=names, classes=classes, retrain=retrain, n_jobs=n_jobs, random_state=seed)
     if previous is not None:
         results = merge_results(previous, results)
@@ -197,64 +171,7 @@ def report(results, readme):
     click.echo(f"Rewrote the files beside {results}; {'updated' if changed else 'unchanged'}: the table in {readme}")
 
 
-@cli.command("onnx")
-@click.argument("model_name", metavar="MODEL")
-@data_option
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder to write the model to; default: the user model cache.")
-@click.option("--int8/--no-int8", default=True, show_default=True, help="Also make an 8-bit copy calibrated on 512 training faces.")
-@click.option("--float/--no-float", "keep_float", default=True, show_default=True, help="Keep the float copy (--no-float saves its size).")
-def onnx_command(model_name, data_path, out, int8, keep_float):
-    """Attach ONNX copies to the deep model MODEL (name or file) for fast CPU inference.
 
-    The float copy is checked against Keras on validation faces, the 8-bit copy
-    (7-bit weights, so every CPU computes it alike, and 8-bit activations
-    calibrated on training faces) by how often it predicts Keras' class there;
-    predictions then run under onnxruntime, on the 8-bit copy where there is
-    one. Needs the export extra: pip install "hogfer[export]".
-    """
-    from hogfer.data.fer2013 import load_fer2013
-    from hogfer.paths import cache_dir
-    from hogfer.training.deep import add_onnx
-
-    dataset = load_fer2013(data_path)
-    out = out or cache_dir("models")
-    card = add_onnx(model_name, dataset, out, int8=int8, keep_float=keep_float, allow_external=True)
-    click.echo(f"{card.name}: {card.onnx_summary()}; wrote {out}/{card.name}.skops and .json")
-
-
-@cli.command("rescore")
-@click.argument("model_name", metavar="MODEL")
-@data_option
-def rescore_command(model_name, data_path):
-    """Score MODEL (name or file) again as it predicts now, and rewrite its JSON in place.
-
-    For a model whose predictions changed without new weights (a deep model's
-    test-time augmentation, its engine): validation and PrivateTest scores are
-    measured again on the data file it was trained on; the old ones stay in the
-    JSON under metrics_before_rescore. The model file is not touched.
-    """
-    from hogfer.data.fer2013 import load_fer2013
-    from hogfer.training.deep import rescore_model, rescore_text
-
-    card = rescore_model(model_name, load_fer2013(data_path), allow_external=True)
-    click.echo(rescore_text(card))
-
-
-@cli.command("models")
-def models_command():
-    """List the trained models hogfer can find, and where; a model in an earlier folder shadows one of the same name."""
-    from hogfer.store.files import all_model_files, list_models, model_dirs, read_metadata
-
-    click.echo("Model folders, searched in this order: " + ", ".join(map(str, model_dirs())))
-    used = list_models()
-    for json_path in all_model_files():
-        winner = used[json_path.stem]
-        click.echo(read_metadata(json_path).listing(json_path, shadowed_by=None if winner == json_path else winner))
-
-
-model_option = click.option("--model", "model_name", default=None, metavar="NAME|PATH|none", help=(
-    "Emotion model: a trained model's name or file; default: the most accurate by validation "
-    "(live: the most accurate fast enough, timed on this machine); none: no emotions."))
 
 
 @cli.command()
@@ -288,7 +205,7 @@ def live(source, blinks, model_name, output, events, no_display, max_frames, min
         video_sink = VideoFileSink(output, src.fps, src.size) if output else None
         event_log = EventLog(events) if events else None
         total = min(src.frame_count or 0, max_frames or src.frame_count or 0) or None
-        with show_progress(_bars(quiet) and not src.is_camera), progress_bar(total=total, desc="frames", unit="frame") as bar:
+        with show_progress(progress_wanted(quiet) and not src.is_camera), progress_bar(total=total, desc="frames", unit="frame") as bar:
             summary = run_live(src, processor, video_sink=video_sink, event_log=event_log, window=window,
                                max_frames=max_frames, on_result=lambda _: bar.update())
     click.echo(summary_text(summary, model, blinks))
@@ -326,7 +243,7 @@ def predict(inputs, model_name, detector, upsample, output_dir, as_json):
 
     paths = collect_images(inputs)
     model = load_emotion_model(model_name)
-    with show_progress(_bars(as_json) and len(paths) > 1):
+    with show_progress(progress_wanted(as_json) and len(paths) > 1):
         results = predict_images(paths, model, output_dir=output_dir, detector=detector, upsample=upsample)
     if output_dir:
         with atomic_path(f"{output_dir}/predictions.json") as tmp:
@@ -393,6 +310,10 @@ def pipelines_command():
 
     for name in list_pipelines():
         click.echo(f"{name:22s} {get_spec(name).DESCRIPTION}")
+
+
+for _command in (models_command, compress_command, onnx_command, rescore_command):
+    cli.add_command(_command)
 
 
 def main(argv=None):

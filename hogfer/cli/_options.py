@@ -1,0 +1,38 @@
+"""Options and the error-handling group shared by hogfer's commands."""
+
+import sys
+
+import click
+
+from hogfer.exceptions import HogferError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+data_option = click.option("--data", "data_path", type=click.Path(path_type=str), default=None,
+                           help="FER2013 CSV (.csv or .csv.gz) or image folder; default: $HOGFER_DATA.")
+classes_option = click.option("--classes", type=click.Choice(["fer7", "fer6-merge", "fer6-drop"]), default="fer7", show_default=True,
+                              help="Label scheme: 7 classes, Disgust merged into Angry, or Disgust dropped.")
+
+
+def progress_wanted(quiet):
+    """Progress bars unless asked not to, or unless stderr is no terminal (a log file gets no escape codes)."""
+    return not quiet and sys.stderr.isatty()
+
+
+class HogferGroup(click.Group):
+    """A group that turns hogfer's input errors into one line and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HogferError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+
+model_option = click.option("--model", "model_name", default=None, metavar="NAME|PATH|none", help=(
+    "Emotion model: a trained model's name or file; default: the most accurate by validation "
+    "(live: the most accurate fast enough, timed on this machine); none: no emotions."))

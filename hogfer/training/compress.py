@@ -1,0 +1,112 @@
+"""Compress a trained RBF SVM pipeline into a shippable one that predicts (almost) the same.
+
+:func:`compress_model` swaps a pipeline's final :class:`sklearn.svm.SVC` for a
+:class:`hogfer.classifiers.CompactSVC` (projected, quantised support vectors).
+Candidate settings are tried from the smallest to the largest; the first whose
+validation accuracy (PublicTest) stays within ``tolerance`` of the exact model's
+is kept. PrivateTest is scored once, for the record, after the choice.
+"""
+
+import logging
+import time
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from hogfer.classifiers import CompactSVC
+from hogfer.exceptions import ArtifactError, HogferError
+from hogfer.metrics import evaluate
+from hogfer.training.protocol import validation_split
+
+__all__ = ["compress_model", "compression_candidates", "compress_text"]
+
+logger = logging.getLogger("hogfer.training.compress")
+
+#: Principal components and quantisation steps :func:`compress_model` tries.
+COMPONENTS = (16, 24, 32, 48, 64, 96, 128, 160, 192, 256, 384)
+STEPS = (0.05, 0.03, 0.02)
+
+
+def compression_candidates(n_support, n_features):
+    """``(n_components, step, estimated bytes)`` to try, smallest first; the last is lossless."""
+    candidates = [(k, step, n_support * k) for k in COMPONENTS if k < n_features for step in STEPS]
+    candidates += [(None, step, n_support * n_features) for step in STEPS]
+    candidates.sort(key=lambda c: (c[2], -c[1]))
+    return candidates + [(None, 0.0, n_support * n_features * 4)]
+
+
+def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreement=0.95, allow_external=False):
+    """Write a compressed copy of the SVM pipeline ``name_or_path`` to ``out_dir``; return its card.
+
+    Parameters
+    ----------
+    name_or_path : str
+        A trained model whose last step is an RBF :class:`~sklearn.svm.SVC`.
+    data : FERDataset
+        The data it was trained on (checked by hash): PublicTest chooses,
+        PrivateTest is scored for the record.
+    out_dir : path-like
+        Folder for ``NAME.skops`` and ``NAME.json`` (written atomically).
+    tolerance : float, default=0.005
+        Validation accuracy the copy may lose against the exact model.
+    min_agreement : float, default=0.95
+        Share of validation faces on which the copy must predict the exact
+        model's class (a difference of accuracies alone can hide many changed
+        predictions that happen to cancel out).
+
+    Returns
+    -------
+    ModelCard
+        The copy's card: its scores, the exact model's under ``compressed_from``,
+        and the setting chosen under ``compression``.
+    """
+    from hogfer.store.files import load_model, save_model
+
+    model, card = load_model(name_or_path, allow_external=allow_external)
+    if not isinstance(model, Pipeline) or not isinstance(model[-1], SVC):
+        raise HogferError(f"{card.get('name', name_or_path)}: compress takes a pipeline ending in an RBF SVC; this one ends in {type(model[-1] if isinstance(model, Pipeline) else model).__name__}.")
+    if card.get("data_sha256") and card["data_sha256"] != data.sha256:
+        raise ArtifactError(f"{card['name']} was trained on data {card['data_sha256'][:12]}, not on {data.source} ({data.sha256[:12]}).")
+    start = time.perf_counter()
+    _, val, val_name = validation_split(data, card.get("random_state", 0))
+    features, svc = model[:-1], model[-1]
+    X_val = features.transform(val.images)
+    exact_pred = svc.predict(X_val)
+    exact_accuracy = float(np.mean(exact_pred == val.labels))
+    tried, chosen = [], None
+    for n_components, step, _ in compression_candidates(len(svc.support_), svc.n_features_in_):
+        compact = CompactSVC.from_svc(svc, n_components=n_components, step=step)
+        pred = compact.predict(X_val)
+        accuracy, agreement = float(np.mean(pred == val.labels)), float(np.mean(pred == exact_pred))
+        tried.append({"n_components": n_components, "step": step, "validation_accuracy": round(accuracy, 4), "agreement": round(agreement, 4)})
+        logger.info("%s: %s components, step %s: %s %.4f (exact %.4f), agreement %.4f", card["name"], n_components or "all", step, val_name, accuracy, exact_accuracy, agreement)
+        if accuracy >= exact_accuracy - tolerance and agreement >= min_agreement:
+            chosen = compact
+            break
+    compressed = Pipeline(model.steps[:-1] + [(model.steps[-1][0], chosen)])
+    test = data.select("PrivateTest")
+    metrics = {"validation": evaluate(val.labels, chosen.predict(X_val), data.emotions),
+               "test": evaluate(test.labels, compressed.predict(test.images), data.emotions) if len(test) else None}
+    meta = {key: value for key, value in card.items() if key not in ("name", "file", "format", "sha256", "size_bytes", "metadata_version")}
+    meta.update({
+        "metrics": metrics,
+        "compressed_from": {"sha256": card["sha256"], "size_bytes": card["size_bytes"], "metrics": card.get("metrics")},
+        "compression": {"method": "CompactSVC", "n_components": chosen.n_components_, "step": chosen.step,
+                        "tolerance": tolerance, "min_agreement": min_agreement, "chosen_on": val_name, "tried": tried,
+                        "seconds": round(time.perf_counter() - start, 1)},
+    })
+    return save_model(compressed, meta, out_dir, card["name"])
+
+
+def compress_text(card):
+    """One line on a compressed model: size and validation/test accuracy against the exact model's."""
+    exact = card["compressed_from"]
+    how = card["compression"]
+
+    def acc(metrics, part):
+        return f"{100 * metrics[part]['accuracy']:.2f}%" if metrics and metrics.get(part) else "n/a"
+
+    return (f"{card['name']}: {exact['size_bytes'] / 1e6:.2f} MB -> {card['size_bytes'] / 1e6:.2f} MB "
+            f"({how['n_components']} components, step {how['step']}); {how['chosen_on']} {acc(exact['metrics'], 'validation')} -> "
+            f"{acc(card['metrics'], 'validation')}, PrivateTest {acc(exact['metrics'], 'test')} -> {acc(card['metrics'], 'test')}")
