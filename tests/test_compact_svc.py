@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hogfer.classifiers import CompactSVC
 from hogfer.cli import cli
+from hogfer.data.fer2013 import load_fer2013
 from hogfer.store.files import load_model
 
 
@@ -83,8 +84,24 @@ def test_compress_command_keeps_accuracy_and_refuses_what_it_cannot_compress(sma
     assert card["compression"]["tried"][-1]["agreement"] >= 0.95
     model, _ = load_model(out / "svm-hog.json", allow_external=True)
     assert isinstance(model[-1], CompactSVC)
-    # a model that is no SVM pipeline, and data it was not trained on: one line each, exit 1
-    (models / "junk.json").write_text("{}")
+    # a model compress cannot shrink, and data a model was not trained on: one line each, exit 1
+    result = runner.invoke(cli, ["compress", "xception", "--data", str(small_csv), "--out", str(out)])
+    assert result.exit_code == 1 and "ends in KerasFERClassifier" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["compress", "lgbm-pixels", "--data", str(small_csv), "--out", str(out)])
-    assert result.exit_code == 1 and "ends in" in result.output and "Traceback" not in result.output
-    assert not (out / "lgbm-pixels.skops").exists()
+    assert result.exit_code == 1 and "was trained on data" in result.output and "Traceback" not in result.output
+    assert not (out / "lgbm-pixels.skops").exists() and not (out / "xception.skops").exists()
+
+
+def test_compressed_lightgbm_predicts_exactly_the_same(small_csv, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "lgbm-pixels", "--data", str(small_csv), "--out", str(tmp_path / "exact"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["compress", str(tmp_path / "exact" / "lgbm-pixels.json"), "--data", str(small_csv), "--out", str(tmp_path / "small")])
+    assert result.exit_code == 0, result.output
+    exact, exact_card = load_model(tmp_path / "exact" / "lgbm-pixels.json", allow_external=True)
+    small, card = load_model(tmp_path / "small" / "lgbm-pixels.json", allow_external=True)
+    assert card["size_bytes"] < exact_card["size_bytes"]
+    assert card["metrics"] == exact_card["metrics"]
+    images = load_fer2013(small_csv).images
+    np.testing.assert_array_equal(small.predict_proba(images), exact.predict_proba(images))
+    assert "split_gain=0 " in small[-1].booster_.model_to_string()

@@ -105,6 +105,17 @@ def train_seconds(meta):
     runs = training_runs(meta)
     return None if runs is None else sum(runs.values())
 
+def _compressed_note(meta):
+    """What a compressed model keeps of its exact model, for its row's notes."""
+    from hogfer.training.compress import compression_setting
+
+    exact = meta["compressed_from"]
+    accuracy = ((exact.get("metrics") or {}).get("validation") or {}).get("accuracy")
+    return (f"compressed copy of the trained model ({exact['size_bytes'] / 1e6:.1f} MB"
+            + (f", {meta['compression'].get('chosen_on', 'validation')} {100 * accuracy:.1f}%" if accuracy is not None else "")
+            + f"): {compression_setting(meta)}; `hogfer train {meta['pipeline']}` makes the exact model")
+
+
 def _deep_note(meta, engine, tta=None):
     """How a deep model was trained and what it predicts with (engine, test-time augmentation), for its row's notes."""
     flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
@@ -195,6 +206,8 @@ def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
             row["notes"].append("trained by this run")
         if meta.get("note"):
             row["notes"].append(meta["note"])
+        if meta.get("compressed_from"):
+            row["notes"].append(_compressed_note(meta))
         seconds = train_seconds(meta)
         if meta.is_deep:
             row["notes"].append(_deep_note(meta, model.engine_used_, model.get_params().get("tta")))

@@ -1,12 +1,14 @@
-"""Compress a trained RBF SVM pipeline into a shippable one that predicts (almost) the same.
+"""Compress a trained pipeline into a shippable one that predicts (almost) the same.
 
 :func:`compress_model` swaps a pipeline's final :class:`sklearn.svm.SVC` for a
-:class:`hogfer.classifiers.CompactSVC` (projected, quantised support vectors).
+:class:`hogfer.classifiers.CompactSVC` (projected, quantised support vectors),
+or drops a LightGBM classifier's training statistics (lossless).
 Candidate settings are tried from the smallest to the largest; the first whose
 validation accuracy (PublicTest) stays within ``tolerance`` of the exact model's
 is kept. PrivateTest is scored once, for the record, after the choice.
 """
 
+import copy
 import logging
 import time
 
@@ -19,7 +21,7 @@ from hogfer.exceptions import ArtifactError, HogferError
 from hogfer.metrics import evaluate
 from hogfer.training.protocol import validation_split
 
-__all__ = ["compress_model", "compression_candidates", "compress_text"]
+__all__ = ["compress_model", "compression_candidates", "compression_setting", "compress_text"]
 
 logger = logging.getLogger("hogfer.training.compress")
 
@@ -42,7 +44,8 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
     Parameters
     ----------
     name_or_path : str
-        A trained model whose last step is an RBF :class:`~sklearn.svm.SVC`.
+        A trained pipeline whose last step is an RBF :class:`~sklearn.svm.SVC`
+        or a LightGBM classifier.
     data : FERDataset
         The data it was trained on (checked by hash): PublicTest chooses,
         PrivateTest is scored for the record.
@@ -64,26 +67,18 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
     from hogfer.store.files import load_model, save_model
 
     model, card = load_model(name_or_path, allow_external=allow_external)
-    if not isinstance(model, Pipeline) or not isinstance(model[-1], SVC):
-        raise HogferError(f"{card.get('name', name_or_path)}: compress takes a pipeline ending in an RBF SVC; this one ends in {type(model[-1] if isinstance(model, Pipeline) else model).__name__}.")
+    head = model[-1] if isinstance(model, Pipeline) else model
+    if not isinstance(model, Pipeline) or type(head).__name__ not in ("SVC", "LGBMClassifier"):
+        raise HogferError(f"{card.get('name', name_or_path)}: compress takes a pipeline ending in an RBF SVC or a LightGBM classifier; this one ends in {type(head).__name__}.")
     if card.get("data_sha256") and card["data_sha256"] != data.sha256:
         raise ArtifactError(f"{card['name']} was trained on data {card['data_sha256'][:12]}, not on {data.source} ({data.sha256[:12]}).")
     start = time.perf_counter()
     _, val, val_name = validation_split(data, card.get("random_state", 0))
-    features, svc = model[:-1], model[-1]
-    X_val = features.transform(val.images)
-    exact_pred = svc.predict(X_val)
-    exact_accuracy = float(np.mean(exact_pred == val.labels))
-    tried, chosen = [], None
-    for n_components, step, _ in compression_candidates(len(svc.support_), svc.n_features_in_):
-        compact = CompactSVC.from_svc(svc, n_components=n_components, step=step)
-        pred = compact.predict(X_val)
-        accuracy, agreement = float(np.mean(pred == val.labels)), float(np.mean(pred == exact_pred))
-        tried.append({"n_components": n_components, "step": step, "validation_accuracy": round(accuracy, 4), "agreement": round(agreement, 4)})
-        logger.info("%s: %s components, step %s: %s %.4f (exact %.4f), agreement %.4f", card["name"], n_components or "all", step, val_name, accuracy, exact_accuracy, agreement)
-        if accuracy >= exact_accuracy - tolerance and agreement >= min_agreement:
-            chosen = compact
-            break
+    X_val = model[:-1].transform(val.images)
+    if isinstance(head, SVC):
+        chosen, how = _compress_svc(card["name"], head, X_val, val.labels, tolerance, min_agreement)
+    else:
+        chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics"}
     compressed = Pipeline(model.steps[:-1] + [(model.steps[-1][0], chosen)])
     test = data.select("PrivateTest")
     metrics = {"validation": evaluate(val.labels, chosen.predict(X_val), data.emotions),
@@ -92,21 +87,65 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
     meta.update({
         "metrics": metrics,
         "compressed_from": {"sha256": card["sha256"], "size_bytes": card["size_bytes"], "metrics": card.get("metrics")},
-        "compression": {"method": "CompactSVC", "n_components": chosen.n_components_, "step": chosen.step,
-                        "tolerance": tolerance, "min_agreement": min_agreement, "chosen_on": val_name, "tried": tried,
-                        "seconds": round(time.perf_counter() - start, 1)},
+        "compression": {**how, "chosen_on": val_name, "seconds": round(time.perf_counter() - start, 1)},
     })
     return save_model(compressed, meta, out_dir, card["name"])
+
+
+def compression_setting(card):
+    """What a compressed model's compression kept, in words."""
+    how = card["compression"]
+    if how["method"] == "CompactSVC":
+        return f"{how['n_components']} principal components, quantisation step {how['step']}"
+    return how["method"]
 
 
 def compress_text(card):
     """One line on a compressed model: size and validation/test accuracy against the exact model's."""
     exact = card["compressed_from"]
-    how = card["compression"]
 
     def acc(metrics, part):
         return f"{100 * metrics[part]['accuracy']:.2f}%" if metrics and metrics.get(part) else "n/a"
 
     return (f"{card['name']}: {exact['size_bytes'] / 1e6:.2f} MB -> {card['size_bytes'] / 1e6:.2f} MB "
-            f"({how['n_components']} components, step {how['step']}); {how['chosen_on']} {acc(exact['metrics'], 'validation')} -> "
+            f"({compression_setting(card)}); {card['compression']['chosen_on']} {acc(exact['metrics'], 'validation')} -> "
             f"{acc(card['metrics'], 'validation')}, PrivateTest {acc(exact['metrics'], 'test')} -> {acc(card['metrics'], 'test')}")
+
+
+def _compress_svc(name, svc, X_val, y_val, tolerance, min_agreement):
+    """The smallest :class:`CompactSVC` of ``svc`` that keeps its validation accuracy and predictions."""
+    exact_pred = svc.predict(X_val)
+    exact_accuracy = float(np.mean(exact_pred == y_val))
+    tried = []
+    for n_components, step, _ in compression_candidates(len(svc.support_), svc.n_features_in_):
+        compact = CompactSVC.from_svc(svc, n_components=n_components, step=step)
+        pred = compact.predict(X_val)
+        accuracy, agreement = float(np.mean(pred == y_val)), float(np.mean(pred == exact_pred))
+        tried.append({"n_components": n_components, "step": step, "validation_accuracy": round(accuracy, 4), "agreement": round(agreement, 4)})
+        logger.info("%s: %s components, step %s: validation %.4f (exact %.4f), agreement %.4f", name, n_components or "all", step, accuracy, exact_accuracy, agreement)
+        if accuracy >= exact_accuracy - tolerance and agreement >= min_agreement:
+            break
+    return compact, {"method": "CompactSVC", "n_components": compact.n_components_, "step": compact.step,
+                     "tolerance": tolerance, "min_agreement": min_agreement, "tried": tried}
+
+
+#: Per-tree statistics LightGBM records while training; prediction reads none of them.
+_LIGHTGBM_STATISTICS = ("tree_sizes=", "split_gain=", "internal_value=", "internal_weight=", "internal_count=", "leaf_weight=", "leaf_count=")
+
+
+def _compress_lightgbm(clf, X_val):
+    """A copy of the fitted LightGBM classifier ``clf`` without its trees' training statistics.
+
+    The statistics (split gains, node values, weights and counts) serve feature
+    importances by gain and SHAP values, not predictions; dropped, they read back as
+    zeros. The copy must predict exactly the same probabilities on ``X_val``.
+    """
+    import lightgbm
+
+    text = clf.booster_.model_to_string()
+    kept = "\n".join(line for line in text.splitlines() if not line.startswith(_LIGHTGBM_STATISTICS)) + "\n"
+    small = copy.copy(clf)
+    small._Booster = lightgbm.Booster(model_str=kept)
+    if not np.array_equal(small.predict_proba(X_val), clf.predict_proba(X_val)):
+        raise HogferError("the LightGBM model predicts differently without its statistics; left as it is")
+    return small
