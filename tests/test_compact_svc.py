@@ -43,7 +43,7 @@ def test_compressed_copy_is_smaller_and_agrees(digits_svc):
     compact = CompactSVC.from_svc(svc, n_components=24, step=0.03)
     stored = sum(a.nbytes for a in compact.codes_.values())
     assert stored * 8 < svc.support_vectors_.nbytes  # 8-bit codes of 24 of 64 dimensions
-    assert compact.codes_["uint8"].dtype == np.uint8
+    assert compact.codes_["low"].dtype == compact.codes_["high"].dtype == np.uint8
     assert np.mean(compact.predict(X) == svc.predict(X)) > 0.98
     assert compact.n_components_ == 24 and compact.support_coordinates().shape == (len(svc.support_), 24)
 

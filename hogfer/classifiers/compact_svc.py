@@ -8,7 +8,8 @@ intercepts and stores the support vectors in three cheaper pieces:
 1. the support vectors' ``n_components`` principal components (an orthonormal
    projection ``P`` fitted on the support vectors themselves, around their mean);
 2. those coordinates on a uniform grid of step ``step`` times their RMS spread,
-   in 8 bits where a coordinate's range fits 256 steps and 16 bits where not;
+   in 8 bits where a coordinate's range fits 256 steps and 16 bits where not
+   (as two byte planes, so that the high bytes, which take few values, compress);
 3. each support vector's exact squared distance to the mean.
 
 The squared distance the RBF kernel needs is then
@@ -65,8 +66,9 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
     components_ : ndarray of shape (n_components_, n_features_in_)
         The orthonormal projection, float32.
     codes_ : dict
-        ``"uint8"`` and ``"uint16"`` arrays of grid indices, and ``"wide"``, the
-        components stored in 16 bits; empty arrays where ``step`` is 0.
+        Grid indices as byte planes: ``"low"`` (every component's low byte),
+        ``"high"`` (the high byte of the ``"wide"`` components, those whose
+        range needs more than 256 steps); ``"float"`` alone where ``step`` is 0.
     offset_ : ndarray of shape (n_components_,)
         Grid origin of each component.
     step_ : float
@@ -146,7 +148,9 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
         wide = grid.max(axis=0) > np.iinfo(np.uint8).max
         if grid.max() > np.iinfo(np.uint16).max:
             raise ValueError(f"step={self.step} is too fine for 16-bit codes; use a larger step")
-        self.codes_ = {"uint8": grid[:, ~wide].astype(np.uint8), "uint16": grid[:, wide].astype(np.uint16), "wide": wide}
+        codes = grid.astype(np.uint16)
+        # byte planes: the high bytes of the wide components take few values and compress well
+        self.codes_ = {"low": (codes & 0xFF).astype(np.uint8), "high": (codes[:, wide] >> 8).astype(np.uint8), "wide": wide}
 
     @property
     def n_components_(self):
@@ -158,10 +162,8 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if "float" in self.codes_:
             return self.codes_["float"]
-        wide = self.codes_["wide"]
-        grid = np.empty((len(self.support_sq_norms_), len(wide)), np.float32)
-        grid[:, ~wide] = self.codes_["uint8"]
-        grid[:, wide] = self.codes_["uint16"]
+        grid = self.codes_["low"].astype(np.float32)
+        grid[:, self.codes_["wide"]] += 256.0 * self.codes_["high"]
         return grid * np.float32(self.step_) + self.offset_.astype(np.float32)
 
     def _pairwise_decisions(self, X):
