@@ -2,7 +2,8 @@
 
 :func:`compress_model` swaps a pipeline's final :class:`sklearn.svm.SVC` for a
 :class:`hogfer.classifiers.CompactSVC` (projected, quantised support vectors),
-or drops a LightGBM classifier's training statistics (lossless).
+or drops a LightGBM classifier's training statistics (lossless); the principal
+component projections before either are kept in 32-bit floats.
 Candidate settings are tried from the smallest to the largest; the first whose
 validation accuracy (PublicTest) stays within ``tolerance`` of the exact model's
 is kept. PrivateTest is scored once, for the record, after the choice.
@@ -74,12 +75,14 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
         raise ArtifactError(f"{card['name']} was trained on data {card['data_sha256'][:12]}, not on {data.source} ({data.sha256[:12]}).")
     start = time.perf_counter()
     _, val, val_name = validation_split(data, card.get("random_state", 0))
-    X_val = model[:-1].transform(val.images)
+    exact_pred = model.predict(val.images)
+    features = _float32_projections(copy.deepcopy(model[:-1]))
+    X_val = features.transform(val.images)
     if isinstance(head, SVC):
-        chosen, how = _compress_svc(card["name"], head, X_val, val.labels, tolerance, min_agreement)
+        chosen, how = _compress_svc(card["name"], head, X_val, val.labels, exact_pred, tolerance, min_agreement)
     else:
         chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics"}
-    compressed = Pipeline(model.steps[:-1] + [(model.steps[-1][0], chosen)])
+    compressed = Pipeline(features.steps + [(model.steps[-1][0], chosen)])
     test = data.select("PrivateTest")
     metrics = {"validation": evaluate(val.labels, chosen.predict(X_val), data.emotions),
                "test": evaluate(test.labels, compressed.predict(test.images), data.emotions) if len(test) else None}
@@ -112,9 +115,31 @@ def compress_text(card):
             f"{acc(card['metrics'], 'validation')}, PrivateTest {acc(exact['metrics'], 'test')} -> {acc(card['metrics'], 'test')}")
 
 
-def _compress_svc(name, svc, X_val, y_val, tolerance, min_agreement):
-    """The smallest :class:`CompactSVC` of ``svc`` that keeps its validation accuracy and predictions."""
-    exact_pred = svc.predict(X_val)
+def _float32_projections(estimator):
+    """``estimator`` (fitted) with every PCA inside it projecting in 32-bit floats (half the size)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import FeatureUnion
+
+    if isinstance(estimator, PCA):
+        estimator.components_ = estimator.components_.astype(np.float32)
+    elif isinstance(estimator, Pipeline):
+        for _, step in estimator.steps:
+            _float32_projections(step)
+    elif isinstance(estimator, FeatureUnion):
+        for _, part in estimator.transformer_list:
+            _float32_projections(part)
+    elif isinstance(estimator, ColumnTransformer):
+        for _, part, _ in estimator.transformers_:
+            _float32_projections(part)
+    return estimator
+
+
+def _compress_svc(name, svc, X_val, y_val, exact_pred, tolerance, min_agreement):
+    """The smallest :class:`CompactSVC` of ``svc`` that keeps the exact model's validation accuracy and predictions.
+
+    ``X_val`` are the features the compressed pipeline computes; ``exact_pred`` the exact model's predictions.
+    """
     exact_accuracy = float(np.mean(exact_pred == y_val))
     tried = []
     for n_components, step, _ in compression_candidates(len(svc.support_), svc.n_features_in_):
