@@ -3,6 +3,8 @@
 import csv
 import json
 
+import numpy as np
+
 import pytest
 from click.testing import CliRunner
 
@@ -267,3 +269,30 @@ def test_a_tampered_model_is_a_failed_row_and_the_run_goes_on(small_csv, tmp_pat
     assert rows["lgbm-pixels"]["status"] == "failed" and "checksum" in rows["lgbm-pixels"]["notes"][0]
     assert rows["lgbm-hog-landmarks"]["status"] == "ok"
     assert f"Results go to {out}/" in result.output
+
+
+def test_remembered_predictions_compute_once_and_keep_their_real_time():
+    import time
+
+    from hogfer.bench.ensemble import RememberedPredictions, _Ensemble
+
+    class Slow:
+        classes_ = np.arange(3)
+        calls = 0
+
+        def predict_proba(self, X):
+            Slow.calls += 1
+            time.sleep(0.05)
+            return np.tile([0.2, 0.5, 0.3], (len(X), 1))
+
+    model = RememberedPredictions(Slow())
+    faces, other = np.zeros((10, 48, 48)), np.zeros((10, 48, 48))
+    assert list(model.predict(faces)) == [1] * 10 and Slow.calls == 1
+    model.predict(faces)
+    assert Slow.calls == 1  # the same array: remembered
+    model.predict(other)
+    assert Slow.calls == 2  # an equal but different array: computed
+    assert model.seconds_per_face_ >= 0.05 / 10
+    ensemble = _Ensemble([model, RememberedPredictions(Slow())])
+    ensemble.predict(faces)
+    assert ensemble.seconds_per_face_ == pytest.approx(model.seconds_per_face_ + ensemble.models[1].seconds_per_face_)

@@ -16,7 +16,7 @@ from hogfer.data.fer2013 import load_fer2013
 from hogfer.exceptions import ArtifactError, HogferError
 from hogfer.metrics import evaluate
 from hogfer.tta import tta_label
-from hogfer.bench.ensemble import ensemble_model, training_runs
+from hogfer.bench.ensemble import RememberedPredictions, ensemble_model, training_runs
 
 __all__ = ["TABLE_ORDER", "all_pipelines", "run_benchmark", "train_seconds"]
 
@@ -51,15 +51,19 @@ def _seed_accuracy(name):
         return getattr(get_spec(name), "SEED_ACCURACY", None)
     return _SEED_ACCURACY.get(name)
 
-def _obtain_model(name, data, *, retrain, n_jobs, random_state):
-    """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``."""
+def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
+    """Load ``name``'s trained model, or train it (classical) where there is none or ``retrain``.
+
+    Deep models remember their predictions and go into ``loaded``, where the
+    ensemble finds them.
+    """
     from hogfer.store.files import list_models, load_model, save_model, shipped_dir
     from hogfer.paths import cache_dir
     from hogfer.pipelines import kind_of, list_pipelines
     from hogfer.training.classical import train_pipeline
 
     if name == "ensemble":
-        return ensemble_model(data)
+        return ensemble_model(data, public, loaded)
     if name not in list_pipelines():
         return None, None, "not implemented in this version of hogfer"
     deep = kind_of(name) == "deep"
@@ -70,6 +74,9 @@ def _obtain_model(name, data, *, retrain, n_jobs, random_state):
         if folder != shipped_dir().resolve():
             where = "the user model cache" if folder == Path(cache_dir("models")).resolve() else str(folder)
             meta["note"] = f"not shipped: from {where}"
+        if deep:
+            model = RememberedPredictions(model)
+            loaded[name] = (model, meta)
         return model, meta, None
     if deep:
         return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
@@ -97,8 +104,10 @@ def _score(model, data, emotions):
         head, X = model, data.images
     t1 = time.perf_counter()
     pred = head.predict(X)
-    t2 = time.perf_counter()
-    return evaluate(data.labels, pred, emotions), (t1 - t0) if isinstance(model, Pipeline) else None, t2 - t1
+    predict_s = time.perf_counter() - t1
+    if getattr(head, "seconds_per_face_", None) is not None:  # remembered predictions: the time they took
+        predict_s = head.seconds_per_face_ * len(data)
+    return evaluate(data.labels, pred, emotions), (t1 - t0) if isinstance(model, Pipeline) else None, predict_s
 
 def train_seconds(meta):
     """Training time of a model: its own run's, plus that of the models it started from."""
@@ -167,11 +176,11 @@ def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, 
     for name in names:
         if name not in known:
             raise HogferError(f"Unknown pipeline {name!r}. Known pipelines: {', '.join(sorted(known))}.")
-    rows = []
+    rows, loaded = [], {}
     with progress_bar(total=len(names), desc="bench", unit="pipeline") as bar:
         for name in names:
             bar.set_postfix_str(name)
-            rows.append(_bench_one(name, data, test, public, retrain=retrain, n_jobs=n_jobs, random_state=random_state))
+            rows.append(_bench_one(name, data, test, public, loaded, retrain=retrain, n_jobs=n_jobs, random_state=random_state))
             bar.update()
     made = provenance(Path(__file__).resolve().parent)
     return {
@@ -190,10 +199,10 @@ def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, 
     }
 
 
-def _bench_one(name, data, test, public, *, retrain, n_jobs, random_state):
+def _bench_one(name, data, test, public, loaded, *, retrain, n_jobs, random_state):
     row = {"pipeline": name, "seed_accuracy": _seed_accuracy(name), "status": "ok", "notes": []}
     try:
-        model, meta, missing = _obtain_model(name, data, retrain=retrain, n_jobs=n_jobs, random_state=random_state)
+        model, meta, missing = _obtain_model(name, data, public, loaded, retrain=retrain, n_jobs=n_jobs, random_state=random_state)
         if missing:
             row.update(status="missing", notes=[missing])
             return row
