@@ -12,6 +12,8 @@ intercepts and stores the support vectors in three cheaper pieces:
    (as two byte planes, so that the high bytes, which take few values, compress);
 3. each support vector's exact squared distance to the mean.
 
+With ``step`` above 0 the dual coefficients are rounded to half precision too.
+
 The squared distance the RBF kernel needs is then
 
 .. math::
@@ -132,7 +134,9 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
         self.components_ = vt[:k].astype(np.float32)
         projected = centred @ vt[:k].T
         self._quantise(projected)
-        self.dual_coef_ = np.asarray(svc._dual_coef_, dtype=np.float32)  # libsvm's signs (SVC flips them for two classes)
+        self.dual_coef_ = np.asarray(svc._dual_coef_, dtype=np.float32)
+        if self.step > 0:  # to half precision (a relative 5e-4; most are +-C, exact), stored as float32
+            self.dual_coef_ = self.dual_coef_.astype(np.float16).astype(np.float32)  # libsvm's signs (SVC flips them for two classes)
         self.intercept_ = np.asarray(svc._intercept_, dtype=np.float64)
         self.gamma_ = float(svc._gamma)
         return self
@@ -149,8 +153,10 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
         if grid.max() > np.iinfo(np.uint16).max:
             raise ValueError(f"step={self.step} is too fine for 16-bit codes; use a larger step")
         codes = grid.astype(np.uint16)
-        # byte planes: the high bytes of the wide components take few values and compress well
-        self.codes_ = {"low": (codes & 0xFF).astype(np.uint8), "high": (codes[:, wide] >> 8).astype(np.uint8), "wide": wide}
+        # byte planes, one component after the other (each component's codes then sit together, where
+        # a compressor adapts to their spread); the high bytes of the wide components take few values
+        self.codes_ = {"low": np.asfortranarray(codes & 0xFF, dtype=np.uint8),
+                       "high": np.asfortranarray(codes[:, wide] >> 8, dtype=np.uint8), "wide": wide}
 
     @property
     def n_components_(self):

@@ -122,7 +122,7 @@ def _float32_projections(estimator):
     from sklearn.pipeline import FeatureUnion
 
     if isinstance(estimator, PCA):
-        estimator.components_ = estimator.components_.astype(np.float32)
+        estimator.components_ = estimator.components_.astype(np.float16).astype(np.float32)
     elif isinstance(estimator, Pipeline):
         for _, step in estimator.steps:
             _float32_projections(step)
