@@ -12,8 +12,6 @@ intercepts and stores the support vectors in three cheaper pieces:
    (as two byte planes, so that the high bytes, which take few values, compress);
 3. each support vector's exact squared distance to the mean.
 
-With ``step`` above 0 the dual coefficients are rounded to half precision too.
-
 The squared distance the RBF kernel needs is then
 
 .. math::
@@ -134,9 +132,7 @@ class CompactSVC(ClassifierMixin, BaseEstimator):
         self.components_ = vt[:k].astype(np.float32)
         projected = centred @ vt[:k].T
         self._quantise(projected)
-        self.dual_coef_ = np.asarray(svc._dual_coef_, dtype=np.float32)
-        if self.step > 0:  # to half precision (a relative 5e-4; most are +-C, exact), stored as float32
-            self.dual_coef_ = self.dual_coef_.astype(np.float16).astype(np.float32)  # libsvm's signs (SVC flips them for two classes)
+        self.dual_coef_ = np.asarray(svc._dual_coef_, dtype=np.float32)  # libsvm's signs (SVC flips them for two classes)
         self.intercept_ = np.asarray(svc._intercept_, dtype=np.float64)
         self.gamma_ = float(svc._gamma)
         return self
