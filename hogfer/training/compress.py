@@ -2,8 +2,9 @@
 
 :func:`compress_model` swaps a pipeline's final :class:`sklearn.svm.SVC` for a
 :class:`hogfer.classifiers.CompactSVC` (projected, quantised support vectors),
-or drops a LightGBM classifier's training statistics (lossless); the principal
-component projections before either are kept in 32-bit floats.
+or drops a LightGBM classifier's training statistics (lossless); principal
+component projections and autoencoder weights before either are rounded to half
+precision where the predictions stay within the same bounds.
 Candidate settings are tried from the smallest to the largest; the first whose
 validation accuracy (PublicTest) stays within ``tolerance`` of the exact model's
 is kept. PrivateTest is scored once, for the record, after the choice.
@@ -76,12 +77,16 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
     start = time.perf_counter()
     _, val, val_name = validation_split(data, card.get("random_state", 0))
     exact_pred = model.predict(val.images)
-    features = _float32_projections(copy.deepcopy(model[:-1]))
+    features = _half_precision(copy.deepcopy(model[:-1]))
     X_val = features.transform(val.images)
     if isinstance(head, SVC):
         chosen, how = _compress_svc(card["name"], head, X_val, val.labels, exact_pred, tolerance, min_agreement)
     else:
-        chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics"}
+        chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics", "half_precision_features": True}
+        if not _keeps(chosen.predict(X_val), val.labels, exact_pred, tolerance, min_agreement):
+            logger.info("%s: half-precision features change too many predictions; kept at full precision", card["name"])
+            features, how["half_precision_features"] = model[:-1], False
+            X_val = features.transform(val.images)
     compressed = Pipeline(features.steps + [(model.steps[-1][0], chosen)])
     test = data.select("PrivateTest")
     metrics = {"validation": evaluate(val.labels, chosen.predict(X_val), data.emotions),
@@ -100,7 +105,7 @@ def compression_setting(card):
     how = card["compression"]
     if how["method"] == "CompactSVC":
         return f"{how['n_components']} principal components, quantisation step {how['step']}"
-    return how["method"]
+    return how["method"] + (", half-precision features" if how.get("half_precision_features") else "")
 
 
 def compress_text(card):
@@ -115,24 +120,39 @@ def compress_text(card):
             f"{acc(card['metrics'], 'validation')}, PrivateTest {acc(exact['metrics'], 'test')} -> {acc(card['metrics'], 'test')}")
 
 
-def _float32_projections(estimator):
-    """``estimator`` (fitted) with every PCA inside it projecting in 32-bit floats (half the size)."""
+def _half_precision(estimator):
+    """``estimator`` (fitted) with its PCA projections and autoencoder weights rounded to half precision.
+
+    The values stay 32-bit floats (so every step computes as before), but their
+    low mantissa bits are zero, which halves their compressed size.
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.decomposition import PCA
     from sklearn.pipeline import FeatureUnion
 
+    def rounded(values):
+        return np.asarray(values, dtype=np.float32).astype(np.float16).astype(np.float32)
+
     if isinstance(estimator, PCA):
-        estimator.components_ = estimator.components_.astype(np.float16).astype(np.float32)
+        estimator.components_ = rounded(estimator.components_)
+    elif type(estimator).__name__ == "AutoencoderFeatures":
+        for weight in estimator.encoder_.weights:
+            weight.assign(rounded(weight.numpy()))
     elif isinstance(estimator, Pipeline):
         for _, step in estimator.steps:
-            _float32_projections(step)
+            _half_precision(step)
     elif isinstance(estimator, FeatureUnion):
         for _, part in estimator.transformer_list:
-            _float32_projections(part)
+            _half_precision(part)
     elif isinstance(estimator, ColumnTransformer):
         for _, part, _ in estimator.transformers_:
-            _float32_projections(part)
+            _half_precision(part)
     return estimator
+
+
+def _keeps(pred, y_val, exact_pred, tolerance, min_agreement):
+    """Whether predictions ``pred`` keep the exact model's validation accuracy and agree with its predictions."""
+    return np.mean(pred == y_val) >= np.mean(exact_pred == y_val) - tolerance and np.mean(pred == exact_pred) >= min_agreement
 
 
 def _compress_svc(name, svc, X_val, y_val, exact_pred, tolerance, min_agreement):
