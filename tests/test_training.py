@@ -13,7 +13,8 @@ from hogfer.store.files import load_model
 from hogfer.pipelines import get_pipeline, list_pipelines
 
 CLASSICAL = [
-    "svm-hog", "svm-landmarks", "svm-landmarks-hog", "svm-sliding-hog", "lgbm-pixels", "lgbm-autoencoded", "lgbm-hog-landmarks",
+    "svm-hog", "svm-landmarks", "svm-landmarks-hog", "svm-sliding-hog", "svm-bovw", "lgbm-pixels", "lgbm-autoencoded",
+    "lgbm-hog-landmarks",
 ]
 
 

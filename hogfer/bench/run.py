@@ -27,6 +27,7 @@ TABLE_ORDER = (
     "svm-landmarks",
     "svm-landmarks-hog",
     "svm-sliding-hog",
+    "svm-bovw",
     "lgbm-pixels",
     "lgbm-autoencoded",
     "lgbm-hog-landmarks",
