@@ -65,5 +65,5 @@ def get_pipeline(name, *, n_jobs=None, random_state=0):
 
 
 def kind_of(name):
-    """``"deep"`` or ``"classical"``: the one place that knows a pipeline's kind."""
+    """``"deep"``, ``"classical"`` or ``"fusion"``: the one place that knows a pipeline's kind."""
     return getattr(get_spec(name), "KIND", "classical")

@@ -89,7 +89,7 @@ LAYERS = [
     ("hogfer.data",),
     ("hogfer.faces", "hogfer.features", "hogfer.classifiers"),
     ("hogfer.store",),
-    ("hogfer.deep", "hogfer.pipelines"),
+    ("hogfer.deep", "hogfer.pipelines", "hogfer.fusion"),
     ("hogfer.training",),
     ("hogfer.bench", "hogfer.apps"),
     ("hogfer.cli", "hogfer.__main__"),

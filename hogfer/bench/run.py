@@ -35,6 +35,7 @@ TABLE_ORDER = (
     "xception",
     "hybrid",
     "ensemble",
+    "fusion",
 )
 
 _SEED_ACCURACY = {"ensemble": None}
@@ -78,6 +79,8 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
         if deep:
             model = RememberedPredictions(model)
             loaded[name] = (model, meta)
+        elif meta.kind == "fusion":
+            model.bind(loaded)  # the deep members this run has loaded answer from memory
         return model, meta, None
     if deep:
         return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
@@ -114,6 +117,15 @@ def train_seconds(meta):
     """Training time of a model: its own run's, plus that of the models it started from."""
     runs = training_runs(meta)
     return None if runs is None else sum(runs.values())
+
+def _fusion_note(meta):
+    """How a fusion model was fitted, for its row's notes."""
+    validation = (meta.get("metrics") or {}).get("validation") or {}
+    return (f"logistic regression on the class scores of {', '.join(meta.get('members', {}))}, fitted on their "
+            f"scores of PublicTest (C={meta.get('chosen_params', {}).get('C')} chosen by 5-fold cross-validation there, "
+            f"out-of-fold accuracy {100 * validation.get('accuracy', float('nan')):.1f}%), so its PublicTest column is "
+            "in-sample; the CNN members stopped early on PublicTest; train s adds up the members'")
+
 
 def _compressed_note(meta):
     """What a compressed model keeps of its exact model, for its row's notes."""
@@ -218,6 +230,8 @@ def _bench_one(name, data, test, public, loaded, *, retrain, n_jobs, random_stat
             row["notes"].append(meta["note"])
         if meta.get("compressed_from"):
             row["notes"].append(_compressed_note(meta))
+        if meta.kind == "fusion":
+            row["notes"].append(_fusion_note(meta))
         seconds = train_seconds(meta)
         if meta.is_deep:
             row["notes"].append(_deep_note(meta, model.engine_used_, model.get_params().get("tta")))

@@ -19,7 +19,7 @@ __all__ = ["ModelCard", "REQUIRED_KEYS", "CARD_VERSION"]
 CARD_VERSION = 1
 #: Keys without which a card cannot verify or load its model file.
 REQUIRED_KEYS = ("name", "file", "sha256", "size_bytes")
-KINDS = ("classical", "deep")
+KINDS = ("classical", "deep", "fusion")
 
 
 def _json_default(value):
@@ -82,7 +82,7 @@ class ModelCard(dict):
 
     @property
     def kind(self):
-        """``"deep"`` or ``"classical"`` (older cards without the key are classical)."""
+        """``"deep"``, ``"classical"`` or ``"fusion"`` (older cards without the key are classical)."""
         return self.get("kind", "classical")
 
     @property

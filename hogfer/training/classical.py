@@ -92,6 +92,10 @@ def train_pipeline(name, data, *, n_jobs=None, random_state=0, balance="auto", p
     if balance not in BALANCE_CHOICES:
         raise HogferError(f"balance must be one of {', '.join(BALANCE_CHOICES)}; got {balance!r}.")
     spec = get_spec(name)
+    if getattr(spec, "KIND", "classical") == "fusion":
+        from hogfer.training.fusion import train_fusion
+
+        return train_fusion(name, spec, data, random_state=random_state)
     if getattr(spec, "KIND", "classical") == "deep":
         from hogfer.training.deep import train_deep
 
@@ -185,7 +189,7 @@ def check_train_request(name, classes, deep_params=None):
     deep_params = deep_params or {}
     if deep_params and kind != "deep":
         options = ", ".join("--" + k.replace("_", "-") for k in deep_params)
-        raise HogferError(f"{options}: for deep pipelines only; {name} is classical.")
+        raise HogferError(f"{options}: for deep pipelines only; {name} is {kind}.")
     init_from = deep_params.get("init_from")
     if init_from and str(init_from).endswith(".keras") and not os.path.isfile(init_from):
         raise HogferError(f"--init-from: no such file {init_from}.")
