@@ -77,12 +77,13 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
     start = time.perf_counter()
     _, val, val_name = validation_split(data, card.get("random_state", 0))
     exact_pred = model.predict(val.images)
-    features = _half_precision(copy.deepcopy(model[:-1]))
+    rounded = []
+    features = _half_precision(copy.deepcopy(model[:-1]), rounded)
     X_val = features.transform(val.images)
     if isinstance(head, SVC):
         chosen, how = _compress_svc(card["name"], head, X_val, val.labels, exact_pred, tolerance, min_agreement)
     else:
-        chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics", "half_precision_features": True}
+        chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics", "half_precision_features": bool(rounded)}
         if not _keeps(chosen.predict(X_val), val.labels, exact_pred, tolerance, min_agreement):
             logger.info("%s: half-precision features change too many predictions; kept at full precision", card["name"])
             features, how["half_precision_features"] = model[:-1], False
@@ -120,7 +121,7 @@ def compress_text(card):
             f"{acc(card['metrics'], 'validation')}, PrivateTest {acc(exact['metrics'], 'test')} -> {acc(card['metrics'], 'test')}")
 
 
-def _half_precision(estimator):
+def _half_precision(estimator, rounded=None):
     """``estimator`` (fitted) with its PCA projections and autoencoder weights rounded to half precision.
 
     The values stay 32-bit floats (so every step computes as before), but their
@@ -130,23 +131,26 @@ def _half_precision(estimator):
     from sklearn.decomposition import PCA
     from sklearn.pipeline import FeatureUnion
 
-    def rounded(values):
+    def half(values):
         return np.asarray(values, dtype=np.float32).astype(np.float16).astype(np.float32)
 
+    rounded = [] if rounded is None else rounded  # the estimators rounded, for the record
     if isinstance(estimator, PCA):
-        estimator.components_ = rounded(estimator.components_)
+        estimator.components_ = half(estimator.components_)
+        rounded.append(estimator)
     elif type(estimator).__name__ == "AutoencoderFeatures":
         for weight in estimator.encoder_.weights:
-            weight.assign(rounded(weight.numpy()))
+            weight.assign(half(weight.numpy()))
+        rounded.append(estimator)
     elif isinstance(estimator, Pipeline):
         for _, step in estimator.steps:
-            _half_precision(step)
+            _half_precision(step, rounded)
     elif isinstance(estimator, FeatureUnion):
         for _, part in estimator.transformer_list:
-            _half_precision(part)
+            _half_precision(part, rounded)
     elif isinstance(estimator, ColumnTransformer):
         for _, part, _ in estimator.transformers_:
-            _half_precision(part)
+            _half_precision(part, rounded)
     return estimator
 
 
