@@ -225,9 +225,13 @@ def test_machine_info_records_the_cpu_flags_that_8_bit_kernels_depend_on():
     assert machine_summary({**info, "cores": 1, "cpu_flags": []}) == "1 core of AMD EPYC (no AVX2), 23.5 GiB RAM"
 
 
-def test_bench_says_first_what_it_will_do(tmp_path):
+def test_bench_says_first_what_it_will_do(tmp_path, monkeypatch):
+    import hogfer.store.files as files
     from hogfer.bench.plan import plan_benchmark, plan_text
 
+    shipped = files.list_models()
+    assert {"lgbm-pixels", "svm-hog"} <= set(shipped)  # every classical pipeline ships
+    monkeypatch.setattr(files, "list_models", lambda: {k: v for k, v in shipped.items() if k != "svm-hog"})
     plan = plan_benchmark(["lgbm-pixels", "svm-hog", "simple-cnn", "ensemble"])
     assert plan == {"shipped": ["lgbm-pixels"], "cached": [], "train": ["svm-hog"], "missing": ["simple-cnn"], "derived": ["ensemble"]}
     assert "trains 1 first (svm-hog)" in plan_text(plan)  # no earlier run: no estimate
