@@ -113,3 +113,10 @@ def test_data_flows_one_way_through_the_layers():
                 upward.append(f"{name} -> {target}")
     assert upward == []
     assert _layer("hogfer.apps.live") > _layer("hogfer.store.files") > _layer("hogfer.faces.photos")
+
+
+def test_shipped_models_fit_the_size_budget():
+    """artifacts/ holds at most 30 MB of models, none over 8 MB (the repository travels to GPU machines)."""
+    files = [p for p in (ROOT / "artifacts").iterdir() if p.is_file()]
+    assert all(p.stat().st_size <= 8_000_000 for p in files), [(p.name, p.stat().st_size) for p in files if p.stat().st_size > 8_000_000]
+    assert sum(p.stat().st_size for p in files) <= 30_000_000
