@@ -45,7 +45,9 @@ def train_fusion(name, spec, data, *, random_state=0, loaded=None, **_):
     train, val, val_name = validation_split(data, random_state)
     test = data.select("PrivateTest")
     logger.info("%s: scoring %d validation and %d test faces with %s", name, len(val), len(test), ", ".join(members))
-    val_scores, test_scores = fusion.scores(val.images), fusion.scores(test.images) if len(test) else None
+    val_scores = fusion.scores(val.images)
+    test_scores = fusion.scores(test.images) if len(test) else None
+    predict_seconds = fusion.seconds_per_face_ * len(test) if len(test) else 0.0
     folds = StratifiedKFold(5, shuffle=True, random_state=random_state)
     search, best = [], None
     for C in spec.C_GRID:
@@ -65,7 +67,7 @@ def train_fusion(name, spec, data, *, random_state=0, loaded=None, **_):
     member_seconds = sum(float(card.get("train_seconds") or 0) for _, card in members.values())
     metadata = common_metadata(name, spec, data, val_name, len(val), len(val), random_state)
     metadata.update(run_metadata(data, evaluate(val.labels, out_of_fold, data.emotions), test, test_pred,
-                                 own_seconds + member_seconds, 0.0, None))
+                                 own_seconds + member_seconds, predict_seconds, None))
     metadata.update({
         "kind": "fusion",
         "split": {"train": f"{val_name} (the members' scores; the members were trained on Training)",
