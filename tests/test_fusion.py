@@ -57,6 +57,10 @@ def test_fusion_trains_on_validation_scores_and_refuses_changed_members(small_me
     assert not reloaded.__dict__.get("_models")  # members are not inside the fusion's file
     np.testing.assert_allclose(reloaded.predict_proba(test.images), proba)
     assert card["size_bytes"] < 100_000
+    from hogfer.bench.run import train_seconds
+
+    members_seconds = sum(load_model(name)[1]["train_seconds"] for name in ("svm-hog", "lgbm-pixels"))
+    assert train_seconds(card) == pytest.approx(card["fusion_seconds"] + members_seconds)
     # a member trained again is another model: one line naming it
     result = CliRunner().invoke(cli, ["train", "lgbm-pixels", "--data", str(data.source), "--seed", "1", "--quiet"])
     assert result.exit_code == 0, result.output
