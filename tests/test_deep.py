@@ -12,8 +12,14 @@ pytest.importorskip("hogfer.deep")
 from hogfer.deep import (  # noqa: E402
     KerasFERClassifier,
     build_autoencoder,
+    build_dexpression,
     build_hybrid,
+    build_inception,
+    build_network,
+    build_resnet,
     build_simple_cnn,
+    build_vgg,
+    build_wider_cnn,
     build_xception,
     count_macs,
     matmul_rate,
@@ -23,7 +29,8 @@ from hogfer.deep.layers import RandomErasing  # noqa: E402
 import keras  # noqa: E402
 
 
-@pytest.mark.parametrize("builder", [build_xception, build_simple_cnn])
+@pytest.mark.parametrize("builder", [build_xception, build_simple_cnn, build_resnet, functools.partial(build_resnet, depth=34),
+                                     build_vgg, build_wider_cnn, build_inception, build_dexpression])
 def test_builders_output_shapes_names_and_keras_round_trip(builder, tmp_path):
     model = builder((48, 48, 1), 7, augment=True, seed=0)
     x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype("float32")
@@ -35,6 +42,19 @@ def test_builders_output_shapes_names_and_keras_round_trip(builder, tmp_path):
     model.save(path)
     again = keras.models.load_model(path)
     np.testing.assert_allclose(again.predict(x, verbose=0), out, atol=1e-5)
+
+
+def test_seed_networks_by_name_and_their_errors():
+    assert build_network("resnet34").name == "resnet34" and build_network("wider-cnn").name == "wider_cnn"
+    resnet18 = build_network("resnet18", augment=False)
+    assert sum("_add" in layer.name for layer in resnet18.layers) == 8  # 2+2+2+2 residual blocks
+    assert resnet18.get_layer("stage4_block2_out").output.shape[1:3] == (6, 6)  # 48 -> 24 -> 12 -> 6
+    with pytest.raises(ValueError, match="depth must be one of"):
+        build_resnet(depth=50)
+    with pytest.raises(ValueError, match="unknown architecture 'alexnet'"):
+        build_network("alexnet")
+    with pytest.raises(ValueError):
+        build_vgg((48, 48, 1), 1)
 
 
 def test_xception_layer_names_are_systematic():
@@ -138,7 +158,7 @@ def test_random_erasing_only_in_training():
     assert RandomErasing.from_config(layer.get_config()).probability == 1.0
 
 
-@pytest.mark.parametrize("architecture", ["simple-cnn", "hybrid"])
+@pytest.mark.parametrize("architecture", ["simple-cnn", "hybrid", "dexpression"])
 def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path):
     images, labels = faces
     clf = KerasFERClassifier(architecture, epochs=2, batch_size=32, checkpoint_dir=str(tmp_path / "ckpt"), model_params={"dropout": 0.1})

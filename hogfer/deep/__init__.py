@@ -16,5 +16,15 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from hogfer.deep.classifier import KerasFERClassifier  # noqa: E402
 from hogfer.deep.cost import count_macs, matmul_rate  # noqa: E402
 from hogfer.deep.models import build_autoencoder, build_hybrid, build_simple_cnn, build_xception  # noqa: E402
+from hogfer.deep.seed_networks import (  # noqa: E402
+    build_dexpression,
+    build_inception,
+    build_network,
+    build_resnet,
+    build_vgg,
+    build_wider_cnn,
+)
 
-__all__ = ["build_xception", "build_hybrid", "build_simple_cnn", "build_autoencoder", "KerasFERClassifier", "count_macs", "matmul_rate"]
+__all__ = ["build_xception", "build_hybrid", "build_simple_cnn", "build_autoencoder", "build_resnet", "build_vgg",
+           "build_wider_cnn", "build_inception", "build_dexpression", "build_network", "KerasFERClassifier",
+           "count_macs", "matmul_rate"]

@@ -28,7 +28,7 @@ from hogfer.deep.recipe import cosine_learning_rate, start_or_resume, teacher_pr
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
 logger = logging.getLogger(__name__)
-ARCHITECTURES = ("xception", "simple-cnn", "hybrid")
+ARCHITECTURES = ("xception", "simple-cnn", "hybrid", "resnet18", "resnet34", "vgg", "wider-cnn", "inception", "dexpression")
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 LR_SCHEDULES = ("plateau", "cosine")
 
@@ -38,8 +38,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    architecture : {"xception", "simple-cnn", "hybrid"}, default="xception"
-        Which builder of :mod:`hogfer.deep.models` makes the network.
+    architecture : str, default="xception"
+        One of :data:`ARCHITECTURES`: the builders of :mod:`hogfer.deep.models`
+        and :mod:`hogfer.deep.seed_networks` (``"resnet18"``, ``"wider-cnn"``, ...).
     epochs : int, default=60
         Most epochs (early stopping usually ends sooner).
     batch_size : int, default=64
@@ -190,16 +191,15 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return x
 
     def _build(self, n_classes, n_features=None, *, augment=None):
-        from hogfer.deep.models import build_hybrid, build_simple_cnn, build_xception
+        from hogfer.deep.models import build_hybrid
+        from hogfer.deep.seed_networks import build_network
 
         params = dict(self.model_params or {})
         augment = self.augment if augment is None else augment
         common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
-        if self.architecture == "xception":
-            return build_xception(INPUT_SHAPE, **common, **params)
-        if self.architecture == "simple-cnn":
-            return build_simple_cnn(INPUT_SHAPE, **common, **params)
-        return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
+        if self.architecture == "hybrid":
+            return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
+        return build_network(self.architecture, INPUT_SHAPE, **common, **params)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
