@@ -5,9 +5,9 @@ of the 48x48 face: 3,136 features, standardized, projected on their first 128
 principal components, classified by an RBF-kernel SVM (``gamma="scale"``,
 i.e. one over the mean squared norm of the projected features).
 
-The exact SVM keeps most training faces as support vectors (its size is in the
-benchmark table), so this model is trained on demand and cached rather than
-shipped.
+The exact SVM keeps most training faces as support vectors; hogfer ships a
+compressed copy (``hogfer compress``), and ``hogfer train svm-hog`` makes the
+exact one.
 """
 
 from sklearn.decomposition import PCA
