@@ -120,7 +120,7 @@ def train_seconds(meta):
     shared by several members, such as a common teacher, counts once), as the
     ensemble's.
     """
-    if meta.kind == "fusion" and meta.get("members"):
+    if meta.get("kind") == "fusion" and meta.get("members"):
         from hogfer.store.files import all_model_files, read_metadata
 
         runs = {"fusion": float(meta.get("fusion_seconds") or 0)}
