@@ -64,8 +64,9 @@ def training_runs(meta):
     (``initialized_from``) and of every teacher it was distilled from
     (``distilled_from``) with theirs, by content hash, so that models sharing an
     ancestor count it once; training before the recorded runs is one entry per source.
+    A fusion counts its own fit and every run behind its members (found by hash).
     """
-    seconds = meta.get("train_seconds")
+    seconds = meta.get("fusion_seconds", meta.get("train_seconds")) if meta.get("kind") == "fusion" else meta.get("train_seconds")
     epoch_seconds = (meta.get("history") or {}).get("seconds") if meta.get("kind") == "deep" else None
     if epoch_seconds:
         seconds = max(seconds or 0, float(sum(epoch_seconds)))
@@ -79,7 +80,22 @@ def training_runs(meta):
         before = float(source.get("lineage_epoch_seconds", source.get("epoch_seconds_total")) or 0) - sum(recorded.values())
         if before > 0:
             runs[("before", source.get("sha256"))] = before
+    for card in _member_cards(meta):
+        member_runs = training_runs(card) if card is not None else None
+        if member_runs is None:
+            return None
+        runs.update(member_runs)
     return runs
+
+
+def _member_cards(meta):
+    """The cards of a fusion's members, by name and hash (None for one not found)."""
+    if not meta.get("members"):
+        return []
+    from hogfer.store.files import all_model_files, read_metadata
+
+    cards = {(p.stem, card.get("sha256")): card for p in all_model_files() for card in [read_metadata(p)]}
+    return [cards.get(member) for member in meta["members"].items()]
 
 def _source_metadata(meta):
     return (meta.get("initialized_from") or {}).get("source_metadata") or {}

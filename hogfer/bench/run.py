@@ -114,23 +114,7 @@ def _score(model, data, emotions):
     return evaluate(data.labels, pred, emotions), (t1 - t0) if isinstance(model, Pipeline) else None, predict_s
 
 def train_seconds(meta):
-    """Training time of a model: its own run's, plus that of the models it started from.
-
-    A fusion's is its own fit plus every training run behind its members (a run
-    shared by several members, such as a common teacher, counts once), as the
-    ensemble's.
-    """
-    if meta.get("kind") == "fusion" and meta.get("members"):
-        from hogfer.store.files import all_model_files, read_metadata
-
-        runs = {"fusion": float(meta.get("fusion_seconds") or 0)}
-        cards = {(p.stem, card.get("sha256")): card for p in all_model_files() for card in [read_metadata(p)]}
-        for name, sha256 in meta["members"].items():
-            card = cards.get((name, sha256))
-            if card is None or training_runs(card) is None:
-                return None
-            runs.update(training_runs(card))
-        return sum(runs.values())
+    """Training time of a model: its own run's, plus that of the models it started from."""
     runs = training_runs(meta)
     return None if runs is None else sum(runs.values())
 

@@ -76,18 +76,18 @@ def compress_model(name_or_path, data, out_dir, *, tolerance=0.005, min_agreemen
         raise ArtifactError(f"{card['name']} was trained on data {card['data_sha256'][:12]}, not on {data.source} ({data.sha256[:12]}).")
     start = time.perf_counter()
     _, val, val_name = validation_split(data, card.get("random_state", 0))
-    exact_pred = model.predict(val.images)
+    X_exact = model[:-1].transform(val.images)
+    exact_pred = head.predict(X_exact)
     rounded = []
     features = _half_precision(copy.deepcopy(model[:-1]), rounded)
-    X_val = features.transform(val.images)
+    X_val = features.transform(val.images) if rounded else X_exact
     if isinstance(head, SVC):
         chosen, how = _compress_svc(card["name"], head, X_val, val.labels, exact_pred, tolerance, min_agreement)
     else:
         chosen, how = _compress_lightgbm(head, X_val), {"method": "LightGBM without training statistics", "half_precision_features": bool(rounded)}
         if not _keeps(chosen.predict(X_val), val.labels, exact_pred, tolerance, min_agreement):
             logger.info("%s: half-precision features change too many predictions; kept at full precision", card["name"])
-            features, how["half_precision_features"] = model[:-1], False
-            X_val = features.transform(val.images)
+            features, how["half_precision_features"], X_val = model[:-1], False, X_exact
     compressed = Pipeline(features.steps + [(model.steps[-1][0], chosen)])
     test = data.select("PrivateTest")
     metrics = {"validation": evaluate(val.labels, chosen.predict(X_val), data.emotions),
