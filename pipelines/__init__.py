@@ -10,7 +10,9 @@ documentation of what it is. A module declares:
 - ``PARAM_GRID``: the hyperparameters ``hogfer train`` chooses among on the
   validation split (a list of dicts of ``set_params`` keys); may be empty;
 - optionally ``SEED_ACCURACY``: the accuracy the seed projects reported for it;
-- optionally ``KIND``: ``"deep"`` for a Keras pipeline (``"classical"`` if absent).
+- optionally ``KIND``: ``"deep"`` for a Keras pipeline (``"classical"`` if absent);
+- optionally ``NOT_SHIPPED``: why no model of it ships (``hogfer bench`` then
+  scores it only where one was trained, and does not train it itself).
 
 This folder installs as ``hogfer.pipelines``.
 """
@@ -20,7 +22,7 @@ import pkgutil
 
 from hogfer.exceptions import HogferError
 
-__all__ = ["get_pipeline", "get_spec", "list_pipelines", "kind_of"]
+__all__ = ["get_pipeline", "get_spec", "list_pipelines", "kind_of", "not_shipped_reason"]
 
 
 def _modules():
@@ -67,3 +69,8 @@ def get_pipeline(name, *, n_jobs=None, random_state=0):
 def kind_of(name):
     """``"deep"``, ``"classical"`` or ``"fusion"``: the one place that knows a pipeline's kind."""
     return getattr(get_spec(name), "KIND", "classical")
+
+
+def not_shipped_reason(name):
+    """Why pipeline ``name`` ships no model (``None`` where one ships or could)."""
+    return getattr(get_spec(name), "NOT_SHIPPED", None)

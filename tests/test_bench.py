@@ -239,6 +239,16 @@ def test_bench_says_first_what_it_will_do(tmp_path, monkeypatch):
     text = plan_text(plan, tmp_path)
     assert text.startswith("hogfer bench: scores 1 shipped and 0 cached models")
     assert "trains 1 first (svm-hog, about 10 min by the last run's train s)" in text and "cannot score simple-cnn" in text
+    # a pipeline that ships no model is scored where trained, never trained by the bench unless asked
+    assert plan_benchmark(["svm-bovw-local"])["missing"] == ["svm-bovw-local"]
+    assert plan_benchmark(["svm-bovw-local"], retrain=True)["train"] == ["svm-bovw-local"]
+
+
+def test_a_pipeline_that_ships_no_model_gets_an_empty_row_saying_how_to_train_it():
+    from hogfer.bench.run import _obtain_model
+
+    model, meta, missing = _obtain_model("svm-bovw-local", None, None, {}, retrain=False, n_jobs=1, random_state=0)
+    assert model is None and "not shipped" in missing and "hogfer train svm-bovw-local" in missing
 
 
 def test_progress_bars_only_on_a_terminal(monkeypatch):

@@ -1,6 +1,5 @@
 """scikit-learn's estimator checks over every estimator hogfer exports."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hogfer import HOGFeatures, LandmarkFeatures, PixelFeatures, SlidingWindowHOG

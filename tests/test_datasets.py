@@ -1,5 +1,4 @@
 import gzip
-import re
 import time
 
 import numpy as np

@@ -229,6 +229,28 @@ def test_bag_of_visual_words_learns_a_codebook_and_normalises_each_cell(drawn_fa
     np.testing.assert_array_equal(same.codebook_, bovw.codebook_)  # seeded
 
 
+def test_bag_of_visual_words_sparse_output_holds_the_same_histograms(drawn_faces):
+    import scipy.sparse as sp
+
+    from hogfer import BagOfVisualWords
+
+    dense = BagOfVisualWords(n_words=16, pyramid=(1, 2), batch_size=5).fit(drawn_faces)
+    sparse = dense.set_params(sparse_output=True).transform(drawn_faces)  # several batches, stacked
+    assert sp.issparse(sparse) and sparse.format == "csr" and sparse.nnz < sparse.shape[0] * sparse.shape[1]
+    np.testing.assert_array_equal(sparse.toarray(), dense.set_params(sparse_output=False).transform(drawn_faces))
+
+
+def test_bag_of_visual_words_saved_before_sparse_output_still_loads(drawn_faces):
+    from hogfer import BagOfVisualWords
+
+    old = BagOfVisualWords(n_words=8, pyramid=(1,)).fit(drawn_faces)
+    state = old.__getstate__()
+    del state["sparse_output"]  # as in a model saved by an older hogfer
+    restored = BagOfVisualWords.__new__(BagOfVisualWords)
+    restored.__setstate__(state)
+    np.testing.assert_array_equal(restored.transform(drawn_faces), old.transform(drawn_faces))
+
+
 def test_bag_of_visual_words_bad_input():
     from hogfer import BagOfVisualWords
 

@@ -16,9 +16,10 @@ def plan_benchmark(names=None, *, retrain=False, classes="fer7"):
     dict
         ``shipped`` and ``cached`` (models it scores as they are), ``train``
         (classical pipelines it trains first), ``missing`` (deep pipelines
-        without a model), ``derived`` (the ensemble row).
+        and pipelines that ship no model, without a trained one), ``derived``
+        (the ensemble row).
     """
-    from hogfer.pipelines import kind_of, list_pipelines
+    from hogfer.pipelines import kind_of, list_pipelines, not_shipped_reason
     from hogfer.store.files import list_models, shipped_dir
 
     plan = {"shipped": [], "cached": [], "train": [], "missing": [], "derived": []}
@@ -29,7 +30,8 @@ def plan_benchmark(names=None, *, retrain=False, classes="fer7"):
         elif name in found and not retrain:
             plan["shipped" if found[name].parent.resolve() == shipped_dir().resolve() else "cached"].append(name)
         else:
-            plan["missing" if kind_of(name) == "deep" else "train"].append(name)
+            bench_trains = kind_of(name) != "deep" and (retrain or not not_shipped_reason(name))
+            plan["train" if bench_trains else "missing"].append(name)
     return plan
 
 

@@ -32,6 +32,11 @@ TABLE_ORDER = (
     "lgbm-autoencoded",
     "lgbm-hog-landmarks",
     "simple-cnn",
+    "wider-cnn",
+    "inception",
+    "dexpression",
+    "resnet",
+    "vgg",
     "xception",
     "hybrid",
     "ensemble",
@@ -61,7 +66,7 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
     """
     from hogfer.store.files import list_models, load_model, save_model, shipped_dir
     from hogfer.paths import cache_dir
-    from hogfer.pipelines import kind_of, list_pipelines
+    from hogfer.pipelines import kind_of, list_pipelines, not_shipped_reason
     from hogfer.training.classical import train_pipeline
 
     if name == "ensemble":
@@ -84,6 +89,8 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
         return model, meta, None
     if deep:
         return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
+    if not retrain and not_shipped_reason(name):
+        return None, None, f"no trained model; {not_shipped_reason(name)} (`hogfer train {name}`)"
     logger.warning("%s: %s; training it now", name, "retraining" if retrain else "no trained model")
     model, meta = train_pipeline(name, data, n_jobs=n_jobs, random_state=random_state)
     meta = save_model(model, meta, cache_dir("models"), name)

@@ -39,6 +39,7 @@ References
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_random_state
@@ -156,6 +157,10 @@ class BagOfVisualWords(ImageTransformer):
         Parallel jobs for ``transform`` (joblib; any backend).
     batch_size : int, default=32
         Faces per batch (small batches keep the descriptors in the CPU's cache).
+    sparse_output : bool, default=False
+        Return a CSR sparse matrix: a face uses a few percent of the words in
+        each cell, so this holds a training set in a fraction of the memory,
+        and linear models and the cosine metric take it as it is.
 
     Attributes
     ----------
@@ -189,6 +194,7 @@ class BagOfVisualWords(ImageTransformer):
         "random_state": ["random_state"],
         "n_jobs": [None, Integral],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "sparse_output": ["boolean"],
     }
 
     def __init__(
@@ -203,6 +209,7 @@ class BagOfVisualWords(ImageTransformer):
         random_state=0,
         n_jobs=None,
         batch_size=32,
+        sparse_output=False,
     ):
         self.n_words = n_words
         self.step = step
@@ -213,6 +220,11 @@ class BagOfVisualWords(ImageTransformer):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.batch_size = batch_size
+        self.sparse_output = sparse_output
+
+    def __setstate__(self, state):
+        state.setdefault("sparse_output", False)  # saved before the parameter existed
+        super().__setstate__(state)
 
     def _check_image_shape(self, shape):
         sizes, levels = tuple(self.sizes), tuple(self.pyramid)
@@ -306,7 +318,7 @@ class BagOfVisualWords(ImageTransformer):
             per_cell *= self._cell_weights()[None, :, None]
             if self.normalize == "hellinger":
                 np.sqrt(out, out=out)
-        return out
+        return sp.csr_matrix(out) if self.sparse_output else out
 
     def _cell_weights(self):
         """Each cell's share: every level weighs the same in all, split evenly among its cells."""
