@@ -304,14 +304,52 @@ def test_a_chain_of_started_from_models_adds_up_its_training(tmp_path):
 
 
 def test_cosine_schedule_decays_the_learning_rate(faces):
+    from hogfer.deep.recipe import cosine_learning_rate
+
     images, labels = faces
     clf = KerasFERClassifier("simple-cnn", epochs=3, batch_size=32, tta=False, learning_rate=1e-3, lr_schedule="cosine")
     clf.fit(images[:64], labels[:64])
     rates = clf.history_["learning_rate"]
     assert rates[0] == pytest.approx(1e-3) and rates[0] > rates[1] > rates[2] > 1e-6
-    assert rates[1] == pytest.approx(clf._cosine_learning_rate(1), rel=1e-5)
+    assert rates[1] == pytest.approx(cosine_learning_rate(1, clf.epochs, clf.learning_rate), rel=1e-5)
     with pytest.raises(ValueError, match="lr_schedule must be"):
         clf.set_params(lr_schedule="step").fit(images[:64], labels[:64])
+
+
+def test_snapshot_schedule_restarts_each_cycle():
+    from hogfer.deep.snapshots import snapshot_epochs, snapshot_learning_rate
+
+    assert snapshot_epochs(10, 2) == [5, 10] and snapshot_epochs(7, 3) == [2, 5, 7]
+    rates = [snapshot_learning_rate(e, 10, 2, 0.1) for e in range(10)]
+    assert rates[0] == rates[5] == pytest.approx(0.1) and rates[4] < 0.02 and rates[9] < 0.02
+    assert all(a > b for a, b in zip(rates[:4], rates[1:5]))
+
+
+def test_snapshot_ensemble_averages_its_snapshots_and_survives_saving(faces, tmp_path):
+    import keras
+
+    from hogfer.store.files import load_model, save_model
+
+    images, labels = faces
+    clf = KerasFERClassifier("simple-cnn", epochs=4, snapshots=2, batch_size=32, tta=False, learning_rate=1e-3,
+                             checkpoint_dir=str(tmp_path / "ckpt"))
+    clf.fit(images[:96], labels[:96])
+    rates = clf.history_["learning_rate"]
+    assert rates[2] == pytest.approx(1e-3) and rates[1] < rates[0]  # the second cycle restarts
+    members = [layer for layer in clf.model_.layers if isinstance(layer, keras.Model)]
+    assert [m.name for m in members] == ["snapshot1", "snapshot2"]
+    x = images[:16, :, :, None].astype("float32")
+    member_mean = np.mean([np.asarray(m(x)) for m in members], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(images[:16]), member_mean, atol=1e-5)
+    assert not np.allclose(np.asarray(members[0](x)), np.asarray(members[1](x)), atol=1e-4)  # two different networks
+    save_model(clf, {"emotions": ["a"] * 7, "classes": "fer7"}, tmp_path, "snap")
+    loaded, _ = load_model(tmp_path / "snap.json", allow_external=True)
+    np.testing.assert_allclose(loaded.predict_proba(images[:16]), member_mean, atol=1e-5)
+    loaded.compile_onnx(images[:16])  # the ensemble exports like one network
+    assert loaded.engine_used_ in ("onnx", "keras")
+    np.testing.assert_allclose(loaded.predict_proba(images[:16]), member_mean, atol=1e-4)
+    with pytest.raises(ValueError, match="snapshots must be"):
+        KerasFERClassifier("simple-cnn", epochs=3, snapshots=5).fit(images[:64], labels[:64])
 
 
 def test_train_cli_deep_options_errors(small_csv, tmp_path):
@@ -332,6 +370,8 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
     assert result.exit_code == 1 and "--distill-from" in result.output
     result = runner.invoke(cli, ["train", "svm-hog", "--data", str(small_csv), "--distill-from", "xception"])
     assert result.exit_code == 1 and "deep pipelines only" in result.output
+    result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--epochs", "4", "--snapshots", "5"])
+    assert result.exit_code == 1 and "more cycles than the 4 epochs" in result.output and "Traceback" not in result.output
     other = tmp_path / "fer6.json"
     other.write_text('{"name": "fer6", "file": "fer6.skops", "sha256": "0", "size_bytes": 1, "classes": "fer6-drop"}')
     result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--distill-from", str(other)])

@@ -70,6 +70,9 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
     "--lr-schedule", type=click.Choice(["plateau", "cosine"]), default=None, help="Deep pipelines: halve on a validation plateau (default), or cosine decay over the epochs."
 )
 @click.option(
+    "--snapshots", type=click.IntRange(min=2), default=None, metavar="M", help="Deep pipelines: a snapshot ensemble, the epochs split into M cosine cycles with restarts and the end of each kept (no early stopping)."
+)
+@click.option(
     "--init-from", default=None, metavar="MODEL", help="Deep pipelines: start from a trained model's weights (name or path), layer by layer where names and shapes match."
 )
 @click.option(
@@ -80,8 +83,8 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
 )
 @quiet_option
 def train(
-    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, init_from, distill_from,
-    distill_weight, quiet,
+    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, snapshots, init_from,
+    distill_from, distill_weight, quiet,
 ):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
@@ -91,7 +94,7 @@ def train(
     from hogfer.data.fer2013 import load_fer2013
     from hogfer.training.classical import check_train_request, train_and_save
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "init_from": init_from,
+    given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "snapshots": snapshots, "init_from": init_from,
              "distill_from": list(distill_from) or None, "distill_weight": distill_weight}
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads

@@ -23,7 +23,8 @@ from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
-from hogfer.deep.recipe import cosine_learning_rate, start_or_resume, teacher_probabilities, training_callbacks
+from hogfer.deep.recipe import check_parameters, start_or_resume, teacher_probabilities, training_callbacks
+from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
@@ -51,6 +52,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         ``"cosine"`` decays it from ``learning_rate`` to 1e-6 over ``epochs``
         (Loshchilov & Hutter, 2017, without restarts), the better choice for
         a short run such as fine-tuning.
+    snapshots : int, default=None
+        Train a snapshot ensemble of this many cosine cycles over ``epochs``
+        (:mod:`hogfer.deep.snapshots`): no early stopping, ``lr_schedule`` ignored.
     label_smoothing : float, default=0.1
     l2 : float, default=1e-4
     augment : bool, default=True
@@ -109,7 +113,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
         Class labels seen in ``fit``.
     model_ : keras.Model
-        The trained network.
+        The trained network (with ``snapshots``, the ensemble of its snapshots).
     history_ : dict of list
         Per-epoch loss and accuracy, training and validation, and seconds.
     resumed_at_epoch_ : int
@@ -146,6 +150,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         batch_size=64,
         learning_rate=1e-3,
         lr_schedule="plateau",
+        snapshots=None,
         label_smoothing=0.1,
         l2=1e-4,
         augment=True,
@@ -167,6 +172,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.lr_schedule = lr_schedule
+        self.snapshots = snapshots
         self.label_smoothing = label_smoothing
         self.l2 = l2
         self.augment = augment
@@ -208,12 +214,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         """
         import keras
 
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {self.architecture!r}.")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {self.lr_schedule!r}.")
-        if not 0.0 <= self.distill_weight <= 1.0:
-            raise ValueError(f"distill_weight must be between 0 and 1; got {self.distill_weight!r}.")
+        check_parameters(self)
         images = as_image_stack(X)
         if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"KerasFERClassifier takes {IMAGE_SIZE}x{IMAGE_SIZE} faces; got {images.shape[1]}x{images.shape[2]}.")
@@ -266,16 +267,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             verbose=0,
             shuffle=True,
         )
+        if self.snapshots:
+            n_features = None if train_features is None else train_features.shape[1]
+            log = next(c for c in callbacks if isinstance(c, SnapshotLog))
+            model = snapshot_ensemble(log.weights, lambda augment: self._build(n_classes, n_features, augment=augment), f"{model.name}_snapshots")
         self.model_ = model
         self.history_ = history
         self.resumed_at_epoch_ = initial_epoch
         self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = self.onnx_int8_reduce_range_ = None
         self.__dict__.pop("_onnx_session", None)
         return self
-
-    def _cosine_learning_rate(self, epoch, lr=None):
-        """The learning rate of (0-based) ``epoch`` under ``lr_schedule="cosine"``."""
-        return cosine_learning_rate(epoch, self.epochs, self.learning_rate)
 
     # ------------------------------------------------------------------ inference
     def inference_network(self):
@@ -386,6 +387,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("init_from", None)
         state.setdefault("distill_from", None)  # ... before distillation
         state.setdefault("distill_weight", 0.5)
+        state.setdefault("snapshots", None)  # ... before snapshot ensembles
         if "model_" in state:  # models saved before the 8-bit copy
             state.setdefault("onnx_int8_model_", None)
             state.setdefault("onnx_int8_agreement_", None)

@@ -19,7 +19,7 @@ import numpy as np
 from hogfer._io import temporary_path
 from hogfer._progress import progress_bar
 
-__all__ = ["start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
+__all__ = ["check_parameters", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
 
 logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier's run
@@ -34,10 +34,35 @@ def cosine_learning_rate(epoch, epochs, learning_rate):
     return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def check_parameters(clf):
+    """Raise ``ValueError`` for a :class:`~hogfer.deep.KerasFERClassifier` parameter out of its range."""
+    from hogfer.deep.classifier import ARCHITECTURES, LR_SCHEDULES
+    from hogfer.deep.snapshots import check_snapshots
+
+    if clf.architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {clf.architecture!r}.")
+    if clf.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {clf.lr_schedule!r}.")
+    if not 0.0 <= clf.distill_weight <= 1.0:
+        raise ValueError(f"distill_weight must be between 0 and 1; got {clf.distill_weight!r}.")
+    check_snapshots(clf.snapshots, clf.epochs)
+
+
 def training_callbacks(clf, history, checkpoint, initial_epoch):
-    """The learning-rate schedule, early stopping on validation accuracy, and the epoch log with its checkpoints."""
+    """The learning-rate schedule, early stopping on validation accuracy, and the epoch log with its checkpoints.
+
+    With ``clf.snapshots``: the cyclic schedule and the snapshots' log instead
+    of early stopping (:mod:`hogfer.deep.snapshots`).
+    """
     import keras
 
+    if clf.snapshots:
+        from hogfer.deep.snapshots import SnapshotLog, snapshot_epochs, snapshot_learning_rate
+
+        schedule = keras.callbacks.LearningRateScheduler(
+            lambda epoch, lr=None: snapshot_learning_rate(epoch, clf.epochs, clf.snapshots, clf.learning_rate))
+        log = SnapshotLog(snapshot_epochs(clf.epochs, clf.snapshots), checkpoint)  # before EpochLog moves the checkpoint on
+        return [schedule, log, EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch)]
     if clf.lr_schedule == "cosine":
         schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.epochs, clf.learning_rate))
     else:

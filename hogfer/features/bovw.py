@@ -122,12 +122,17 @@ def dense_sift(images, *, step=2, sizes=(8, 12), root=True):
     return d, np.concatenate(positions)
 
 
-def _assign(descriptors, codebook, half_norms, chunk=16384):
-    """Index of each descriptor's nearest word: argmax of ``d . c - |c|^2 / 2``, a chunk of rows at a time."""
+def _assign(descriptors, codebook, half_norms, chunk=2048):
+    """Index of each descriptor's nearest word: argmax of ``d . c - |c|^2 / 2``, a chunk of rows at a time.
+
+    A chunk's scores (``chunk`` x words) stay in the CPU's cache between the
+    product and the argmax; the codebook is transposed once, contiguous.
+    """
     flat = descriptors.reshape(-1, descriptors.shape[-1])
+    words_t = np.ascontiguousarray(codebook.T)
     words = np.empty(len(flat), dtype=np.int64)
     for start in range(0, len(flat), chunk):
-        scores = flat[start : start + chunk] @ codebook.T
+        scores = flat[start : start + chunk] @ words_t
         scores -= half_norms
         words[start : start + chunk] = scores.argmax(axis=1)
     return words.reshape(descriptors.shape[:2])

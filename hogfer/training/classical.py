@@ -177,8 +177,8 @@ def check_train_request(name, classes, deep_params=None):
     """Refuse, before any data loads, a training request that cannot run.
 
     An unknown pipeline, deep options for a classical one, a missing model to
-    start from, a distillation weight without teachers, or a teacher trained
-    on other classes each raise a one-line HogferError.
+    start from, more snapshots than epochs, a distillation weight without
+    teachers, or a teacher trained on other classes each raise a one-line HogferError.
     """
     import os
 
@@ -195,6 +195,9 @@ def check_train_request(name, classes, deep_params=None):
         raise HogferError(f"--init-from: no such file {init_from}.")
     if init_from and not str(init_from).endswith(".keras"):
         find_model(init_from)
+    snapshots, epochs = deep_params.get("snapshots"), deep_params.get("epochs") or 60
+    if snapshots is not None and snapshots > epochs:
+        raise HogferError(f"--snapshots {snapshots}: more cycles than the {epochs} epochs.")
     teachers = deep_params.get("distill_from") or []
     if deep_params.get("distill_weight") is not None and not teachers:
         raise HogferError("--distill-weight: give the teachers with --distill-from.")
