@@ -64,6 +64,26 @@ def test_warm_load_of_full_csv_is_fast(fer_path, fer):
     assert len(again) == len(fer)
 
 
+def test_array_file_loads_to_the_same_data_with_the_same_sha256(small_csv, tmp_path):
+    from click.testing import CliRunner
+
+    from hogfer.cli import cli
+
+    result = CliRunner().invoke(cli, ["data", "pack", str(tmp_path / "fer.npz"), "--data", str(small_csv), "--usage", "PublicTest"])
+    assert result.exit_code == 0, result.output
+    original = load_fer2013(small_csv, usage="PublicTest")
+    packed = load_fer2013(tmp_path / "fer.npz")
+    np.testing.assert_array_equal(packed.images, original.images)
+    np.testing.assert_array_equal(packed.labels, original.labels)
+    assert packed.sha256 == original.sha256 and set(packed.usage) == {"PublicTest"}
+    assert load_fer2013(tmp_path / "fer.npz", classes="fer6-drop").classes == "fer6-drop"
+    (tmp_path / "bad.npz").write_bytes(b"not an npz")
+    result = CliRunner().invoke(cli, ["data", "info", "--data", str(tmp_path / "bad.npz")])
+    assert result.exit_code == 1 and "not a hogfer array file" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["data", "pack", str(tmp_path / "fer.csv"), "--data", str(small_csv)])
+    assert result.exit_code == 1 and "must end in .npz" in result.output
+
+
 def test_folder_layout_loads_to_the_same_arrays(fer, tmp_path):
     rng = np.random.default_rng(1)
     picks = {u: rng.choice(np.flatnonzero(fer.usage == u), 6, replace=False) for u in USAGES}

@@ -26,7 +26,7 @@ def cli(verbose):
 
 @cli.group(cls=HogferGroup)
 def data():
-    """Inspect a FER2013 copy."""
+    """Inspect a FER2013 copy, or pack it into one array file."""
 
 
 @data.command("info")
@@ -44,6 +44,22 @@ def data_info(data_path, classes, plot):
 
         plot_class_distribution(dataset.class_counts(), dataset.emotions, plot)
         click.echo(f"Wrote {plot}")
+
+
+@data.command("pack")
+@click.argument("out", type=click.Path(dir_okay=False))
+@data_option
+@click.option("--usage", multiple=True, type=click.Choice(["Training", "PublicTest", "PrivateTest"]), help="Keep only this usage (repeatable); default: all.")
+def data_pack(out, data_path, usage):
+    """Write the data as one compact array file OUT (.npz) that --data takes, for machines without the CSV."""
+    from hogfer.data import load_fer2013, save_arrays
+    from hogfer.exceptions import DataError
+
+    if not out.endswith(".npz"):
+        raise DataError(f"{out}: the array file's name must end in .npz.")
+    dataset = load_fer2013(data_path, usage=list(usage) or None)
+    save_arrays(dataset, out)
+    click.echo(f"Wrote {out}: {len(dataset)} faces of {dataset.source} (sha256 {dataset.sha256[:12]}...)")
 
 
 jobs_option = click.option("--jobs", "n_jobs", type=int, default=None, help="Parallel jobs (joblib); default: 1, or the joblib backend's.")

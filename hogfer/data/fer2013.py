@@ -10,7 +10,9 @@ image-folder layout widely shared as "FER-2013 images" has
 Parsing the 35,887-row CSV takes seconds, so the parsed arrays are cached as
 ``.npz`` in hogfer's cache directory, keyed by the file's path, size,
 modification time and a hash of its head and tail. A later load reads the
-cache; a corrupt cache is detected and rebuilt.
+cache; a corrupt cache is detected and rebuilt. The same ``.npz`` is a data
+file of its own (:func:`hogfer.data.arrays.save_arrays`, ``hogfer data pack``), which keeps the
+source file's SHA-256: models trained from it record the same data.
 """
 
 import csv
@@ -25,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hogfer._io import temporary_path
+from hogfer.data.arrays import VERSION as ARRAYS_VERSION
+from hogfer.data.arrays import read_arrays, write_arrays
 from hogfer.exceptions import DataError
 from hogfer.paths import cache_dir, resolve_data_path
 
@@ -57,7 +60,6 @@ EMOTIONS = {"fer7": _FER7, "fer6-merge": _FER6, "fer6-drop": _FER6}
 LABEL_SCHEMES = tuple(EMOTIONS)
 
 _DISGUST = 1
-_CACHE_VERSION = 1
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff"}
 _SPLIT_DIRS = {
     "train": "Training",
@@ -209,29 +211,34 @@ def _check_usage(usage):
 
 def _load_raw(path, *, cache):
     """Return images, fer7 labels, usage and sha256, through the cache."""
-    if not cache:
+    if not cache or path.suffix == ".npz":  # an array file is its own cache
         return _parse(path)
     key = _fingerprint(path)
     cache_file = cache_dir("data") / f"fer2013-{key}.npz"
     if cache_file.exists():
         try:
-            return _read_cache(cache_file)
+            return read_arrays(cache_file)
         except Exception as exc:  # any unreadable cache is rebuilt
             logger.warning("Cache %s is corrupt (%s); rebuilding it.", cache_file, exc)
     images, labels, usage, sha256 = _parse(path)
-    _write_cache(cache_file, images, labels, usage, sha256)
+    write_arrays(cache_file, images, labels, usage, sha256)
     return images, labels, usage, sha256
 
 
 def _parse(path):
     if path.is_dir():
         return _read_folder(path)
+    if path.suffix == ".npz":  # hogfer's compact array file
+        try:
+            return read_arrays(path)
+        except Exception as exc:
+            raise DataError(f"{path}: not a hogfer array file ({type(exc).__name__}); write one with `hogfer data pack`.") from None
     return _read_csv(path)
 
 
 def _fingerprint(path):
     """Cheap cache key: path, size, mtime and a hash of the first and last MiB."""
-    digest = hashlib.sha256(f"v{_CACHE_VERSION}|{path.resolve()}".encode())
+    digest = hashlib.sha256(f"v{ARRAYS_VERSION}|{path.resolve()}".encode())
     if path.is_dir():
         for f in sorted(_iter_images(path)):
             st = f.stat()
@@ -245,40 +252,6 @@ def _fingerprint(path):
                 f.seek(-(1 << 20), os.SEEK_END)
                 digest.update(f.read())
     return digest.hexdigest()[:20]
-
-
-def _read_cache(cache_file):
-    with np.load(cache_file, allow_pickle=False) as z:
-        if int(z["version"]) != _CACHE_VERSION:
-            raise ValueError("old cache version")
-        images, labels, usage_code, sha256 = z["images"], z["labels"], z["usage_code"], str(z["sha256"])
-    n = len(labels)
-    if images.shape != (n, IMAGE_SIZE, IMAGE_SIZE) or images.dtype != np.uint8 or usage_code.shape != (n,):
-        raise ValueError("arrays of inconsistent shapes")
-    if n and (labels.min() < 0 or labels.max() > 6 or usage_code.max() >= len(USAGES)):
-        raise ValueError("values out of range")
-    return images, labels, np.asarray(USAGES)[usage_code], sha256
-
-
-def _write_cache(cache_file, images, labels, usage, sha256):
-    usage_code = np.zeros(len(usage), np.uint8)
-    for code, name in enumerate(USAGES):
-        usage_code[usage == name] = code
-    tmp = temporary_path(cache_file)
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(
-                f,
-                version=_CACHE_VERSION,
-                images=images,
-                labels=labels.astype(np.int8),
-                usage_code=usage_code,
-                sha256=sha256,
-            )
-        os.replace(tmp, cache_file)
-    except OSError as exc:
-        logger.warning("Could not write the data cache %s: %s", cache_file, exc)
-        tmp.unlink(missing_ok=True)
 
 
 def _open_text(path):
