@@ -316,6 +316,16 @@ def test_cosine_schedule_decays_the_learning_rate(faces):
         clf.set_params(lr_schedule="step").fit(images[:64], labels[:64])
 
 
+def test_sgd_with_nesterov_momentum_is_an_optimizer_choice(faces):
+    images, labels = faces
+    clf = KerasFERClassifier("dexpression", epochs=1, batch_size=32, tta=False, optimizer="sgd", learning_rate=0.01)
+    clf.fit(images[:64], labels[:64])
+    assert type(clf.model_.optimizer).__name__ == "SGD" and clf.model_.optimizer.nesterov
+    assert float(clf.model_.optimizer.momentum) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="optimizer must be"):
+        clf.set_params(optimizer="rmsprop").fit(images[:64], labels[:64])
+
+
 def test_snapshot_schedule_restarts_each_cycle():
     from hogfer.deep.snapshots import snapshot_epochs, snapshot_learning_rate
 

@@ -80,7 +80,10 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
 )
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Deep pipelines: most epochs (default 60).")
 @click.option(
-    "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Deep pipelines: Adam's initial learning rate (default 1e-3)."
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Deep pipelines: the initial learning rate (default 1e-3)."
+)
+@click.option(
+    "--optimizer", type=click.Choice(["adam", "sgd"]), default=None, help="Deep pipelines: Adam (default), or SGD with Nesterov momentum 0.9."
 )
 @click.option(
     "--lr-schedule", type=click.Choice(["plateau", "cosine"]), default=None, help="Deep pipelines: halve on a validation plateau (default), or cosine decay over the epochs."
@@ -99,8 +102,8 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
 )
 @quiet_option
 def train(
-    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, lr_schedule, snapshots, init_from,
-    distill_from, distill_weight, quiet,
+    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, optimizer, lr_schedule, snapshots,
+    init_from, distill_from, distill_weight, quiet,
 ):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
@@ -110,7 +113,7 @@ def train(
     from hogfer.data.fer2013 import load_fer2013
     from hogfer.training.classical import check_train_request, train_and_save
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "lr_schedule": lr_schedule, "snapshots": snapshots, "init_from": init_from,
+    given = {"epochs": epochs, "learning_rate": learning_rate, "optimizer": optimizer, "lr_schedule": lr_schedule, "snapshots": snapshots, "init_from": init_from,
              "distill_from": list(distill_from) or None, "distill_weight": distill_weight}
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads

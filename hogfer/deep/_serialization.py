@@ -31,3 +31,22 @@ def unpack_network(state, attr):
         model.set_weights([np.asarray(w) for w in weights])
         state[attr] = model
     return state
+
+
+# Parameters and attributes added after some models were saved, with the values that
+# reproduce those models: the engine, the schedule and init_from, distillation,
+# snapshot ensembles, the optimizer; the 8-bit copy (and its 7-bit weights, whose
+# absence means full 8-bit ones).
+_OLD_PARAMETERS = {"engine": "auto", "lr_schedule": "plateau", "init_from": None, "distill_from": None,
+                   "distill_weight": 0.5, "snapshots": None, "optimizer": "adam"}
+_OLD_FITTED = {"onnx_int8_model_": None, "onnx_int8_agreement_": None, "onnx_int8_reduce_range_": None}
+
+
+def fill_old_state(state):
+    """Give the state of a model saved by an older hogfer the parameters it lacks, in place."""
+    for key, value in _OLD_PARAMETERS.items():
+        state.setdefault(key, value)
+    if "model_" in state or "model_json_" in state:
+        for key, value in _OLD_FITTED.items():
+            state.setdefault(key, value)
+    return state

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from hogfer.data.fer2013 import IMAGE_SIZE
 from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
-from hogfer.deep._serialization import pack_network, unpack_network
+from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
 from hogfer.deep.recipe import check_parameters, start_or_resume, teacher_probabilities, training_callbacks
 from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
@@ -46,7 +46,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Most epochs (early stopping usually ends sooner).
     batch_size : int, default=64
     learning_rate : float, default=1e-3
-        Adam's initial learning rate.
+        The initial learning rate.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Adam, or SGD with Nesterov momentum 0.9 (the long schedules of the
+        published FER2013 results, with a learning rate near 0.01).
     lr_schedule : {"plateau", "cosine"}, default="plateau"
         ``"plateau"`` halves the learning rate when validation loss stalls;
         ``"cosine"`` decays it from ``learning_rate`` to 1e-6 over ``epochs``
@@ -149,6 +152,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         epochs=60,
         batch_size=64,
         learning_rate=1e-3,
+        optimizer="adam",
         lr_schedule="plateau",
         snapshots=None,
         label_smoothing=0.1,
@@ -171,6 +175,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.optimizer = optimizer
         self.lr_schedule = lr_schedule
         self.snapshots = snapshots
         self.label_smoothing = label_smoothing
@@ -382,16 +387,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return pack_network(state, "model_")
 
     def __setstate__(self, state):
-        state.setdefault("engine", "auto")  # models saved before the engine parameter
-        state.setdefault("lr_schedule", "plateau")  # ... before the schedule and init_from parameters
-        state.setdefault("init_from", None)
-        state.setdefault("distill_from", None)  # ... before distillation
-        state.setdefault("distill_weight", 0.5)
-        state.setdefault("snapshots", None)  # ... before snapshot ensembles
-        if "model_" in state:  # models saved before the 8-bit copy
-            state.setdefault("onnx_int8_model_", None)
-            state.setdefault("onnx_int8_agreement_", None)
-            state.setdefault("onnx_int8_reduce_range_", None)  # ... before 7-bit weights: full 8-bit ones
+        fill_old_state(state)
         self.__dict__.update(unpack_network(state, "model_"))
 
     def save_keras(self, path):

@@ -43,6 +43,8 @@ def check_parameters(clf):
         raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {clf.architecture!r}.")
     if clf.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {clf.lr_schedule!r}.")
+    if clf.optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {clf.optimizer!r}.")
     if not 0.0 <= clf.distill_weight <= 1.0:
         raise ValueError(f"distill_weight must be between 0 and 1; got {clf.distill_weight!r}.")
     check_snapshots(clf.snapshots, clf.epochs)
@@ -101,8 +103,10 @@ def start_or_resume(clf, checkpoint, build):
     if clf.init_from is not None:
         initialized_from = initialize_from(model, clf.init_from)
         logger.info("%d layers start from %s", len(initialized_from["layers"]), clf.init_from)
+    optimizer = (keras.optimizers.SGD(clf.learning_rate, momentum=0.9, nesterov=True) if clf.optimizer == "sgd"
+                 else keras.optimizers.Adam(clf.learning_rate))
     model.compile(
-        optimizer=keras.optimizers.Adam(clf.learning_rate),
+        optimizer=optimizer,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=clf.label_smoothing),
         metrics=["accuracy"],
     )
