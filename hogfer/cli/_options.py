@@ -9,7 +9,7 @@ from hogfer.exceptions import HogferError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 data_option = click.option("--data", "data_path", type=click.Path(path_type=str), default=None,
-                           help="FER2013 CSV (.csv or .csv.gz) or image folder; default: $HOGFER_DATA.")
+                           help="FER2013 CSV (.csv or .csv.gz), image folder, or array file (.npz, `hogfer data pack`); default: $HOGFER_DATA.")
 classes_option = click.option("--classes", type=click.Choice(["fer7", "fer6-merge", "fer6-drop"]), default="fer7", show_default=True,
                               help="Label scheme: 7 classes, Disgust merged into Angry, or Disgust dropped.")
 
