@@ -28,6 +28,7 @@ TABLE_ORDER = (
     "svm-landmarks-hog",
     "svm-sliding-hog",
     "svm-bovw",
+    "svm-bovw-local",
     "lgbm-pixels",
     "lgbm-autoencoded",
     "lgbm-hog-landmarks",
@@ -41,6 +42,7 @@ TABLE_ORDER = (
     "hybrid",
     "ensemble",
     "fusion",
+    "fusion-local",
 )
 
 _SEED_ACCURACY = {"ensemble": None}
