@@ -310,3 +310,18 @@ def test_remembered_predictions_compute_once_and_keep_their_real_time():
     ensemble = _Ensemble([model, RememberedPredictions(Slow())])
     ensemble.predict(faces)
     assert ensemble.seconds_per_face_ == pytest.approx(model.seconds_per_face_ + ensemble.models[1].seconds_per_face_)
+
+
+def test_bench_jobs_reach_every_step_of_a_loaded_model():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    from hogfer import BagOfVisualWords
+    from hogfer.bench.run import _use_jobs
+    from hogfer.classifiers import LocalLearningClassifier
+
+    model = make_pipeline(BagOfVisualWords(n_jobs=1), LocalLearningClassifier(LinearSVC(), n_jobs=1))
+    _use_jobs(model, None)  # not given: as saved
+    assert model.steps[0][1].n_jobs == 1 and model.steps[1][1].n_jobs == 1
+    _use_jobs(model, 2)
+    assert model.steps[0][1].n_jobs == 2 and model.steps[1][1].n_jobs == 2

@@ -88,6 +88,8 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
             loaded[name] = (model, meta)
         elif meta.kind == "fusion":
             model.bind(loaded)  # the deep members this run has loaded answer from memory
+        for part in [model] + (list(model.member_models().values()) if meta.kind == "fusion" else []):
+            _use_jobs(part, n_jobs)
         return model, meta, None
     if deep:
         return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
@@ -98,6 +100,15 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
     meta = save_model(model, meta, cache_dir("models"), name)
     meta["_trained_now"] = True
     return model, meta, None
+
+def _use_jobs(model, n_jobs):
+    """Set every ``n_jobs`` parameter of a loaded estimator (its steps' too) to ``n_jobs``, where one is given."""
+    if n_jobs is None or not hasattr(model, "get_params"):
+        return
+    keys = [k for k in model.get_params() if k == "n_jobs" or k.endswith("__n_jobs")]
+    if keys:
+        model.set_params(**{k: n_jobs for k in keys})
+
 
 def _score(model, data, emotions):
     """Predictions and timings of ``model`` on ``data``: features, then the classifier.
@@ -178,7 +189,9 @@ def run_benchmark(data_path=None, *, names=None, classes="fer7", retrain=False, 
     retrain : bool, default=False
         Train every classical pipeline first, as ``hogfer train`` would.
     n_jobs : int, default=None
-        Jobs for feature extraction and training.
+        Jobs for feature extraction and training; where given, also the jobs of
+        every loaded model and fusion member (their files are not touched);
+        where not, each model runs with the jobs it was saved with.
     random_state : int, default=0
         Seed when training.
 

@@ -77,6 +77,10 @@ class LateFusion(ClassifierMixin, BaseEstimator):
             models[name] = _load_member(name, self.member_sha256_.get(name))
         return models[name]
 
+    def member_models(self):
+        """The members' fitted models by name, loaded (and checked against their hashes) where not yet in memory."""
+        return {name: self._member(name) for name in self.members}
+
     def scores(self, images):
         """The members' class scores side by side, shape (n_images, n_members * n_classes).
 
