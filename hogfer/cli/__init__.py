@@ -147,8 +147,10 @@ def bench(all_, only, data_path, classes, retrain, n_jobs, seed, out, readme, up
     """Score every pipeline on PrivateTest in one table (results.md/.csv/.json, PNGs).
 
     Models come from the model folders (`hogfer models`); a classical pipeline
-    without one is trained first. Failed rows are marked and the run goes on;
-    the exit code is 1 if any row failed.
+    without one is trained first, unless it ships no model (its row then says
+    how to train it), and deep ones are not trained. --jobs also sets the jobs
+    of the models scored. Failed rows are marked and the run goes on; the exit
+    code is 1 if any row failed.
     """
     from hogfer._progress import show_progress
     from hogfer.bench import merge_results, previous_results, render_table, run_benchmark, update_readme, with_dependent_rows, write_results
