@@ -19,12 +19,12 @@ __all__ = ["read_arrays", "write_arrays", "save_arrays"]
 
 logger = logging.getLogger("hogfer.data.fer2013")
 VERSION = 1
+IMAGE_SIZE = 48  # FER2013 faces are 48x48 (re-exported by hogfer.data.fer2013)
+USAGES = ("Training", "PublicTest", "PrivateTest")
 
 
 def read_arrays(cache_file):
     """Images, fer7 labels, usage and SHA-256 from an array file; ``ValueError`` where it is not one."""
-    from hogfer.data.fer2013 import IMAGE_SIZE, USAGES
-
     with np.load(cache_file, allow_pickle=False) as z:
         if int(z["version"]) != VERSION:
             raise ValueError("old cache version")
@@ -39,8 +39,6 @@ def read_arrays(cache_file):
 
 def write_arrays(cache_file, images, labels, usage, sha256, *, strict=False):
     """Write the arrays (to a temporary name, then renamed); a failure is logged, or with ``strict`` raised as DataError."""
-    from hogfer.data.fer2013 import USAGES
-
     usage_code = np.zeros(len(usage), np.uint8)
     for code, name in enumerate(USAGES):
         usage_code[usage == name] = code

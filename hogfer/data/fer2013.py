@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hogfer.data.arrays import IMAGE_SIZE, USAGES  # defined with the array file, public here
 from hogfer.data.arrays import VERSION as ARRAYS_VERSION
 from hogfer.data.arrays import read_arrays, write_arrays
 from hogfer.exceptions import DataError
@@ -44,9 +45,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-IMAGE_SIZE = 48
 N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
-USAGES = ("Training", "PublicTest", "PrivateTest")
 
 _FER7 = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 _FER6 = ("Angry", "Fear", "Happy", "Sad", "Surprise", "Neutral")

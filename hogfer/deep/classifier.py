@@ -23,15 +23,13 @@ from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
-from hogfer.deep.recipe import check_parameters, start_or_resume, teacher_probabilities, training_callbacks
+from hogfer.deep.recipe import ARCHITECTURES, check_parameters, start_or_resume, teacher_probabilities, training_callbacks
 from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
 logger = logging.getLogger(__name__)
-ARCHITECTURES = ("xception", "simple-cnn", "hybrid", "resnet18", "resnet34", "vgg", "wider-cnn", "inception", "dexpression")
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
-LR_SCHEDULES = ("plateau", "cosine")
 
 
 class KerasFERClassifier(ClassifierMixin, BaseEstimator):

@@ -9,7 +9,6 @@ does not replay the first epochs' augmentations.
 
 import json
 import logging
-import math
 import os
 import time
 from pathlib import Path
@@ -18,25 +17,18 @@ import numpy as np
 
 from hogfer._io import temporary_path
 from hogfer._progress import progress_bar
+from hogfer.deep.schedules import MIN_LEARNING_RATE, cosine_learning_rate  # noqa: F401  (public here too)
 
 __all__ = ["check_parameters", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
 
 logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier's run
-
-
-MIN_LEARNING_RATE = 1e-6
-
-
-def cosine_learning_rate(epoch, epochs, learning_rate):
-    """The learning rate of (0-based) ``epoch``: cosine decay from ``learning_rate`` to 1e-6 over ``epochs``."""
-    progress = min(epoch / max(epochs, 1), 1.0)
-    return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
+ARCHITECTURES = ("xception", "simple-cnn", "hybrid", "resnet18", "resnet34", "vgg", "wider-cnn", "inception", "dexpression")
+LR_SCHEDULES = ("plateau", "cosine")
 
 
 def check_parameters(clf):
     """Raise ``ValueError`` for a :class:`~hogfer.deep.KerasFERClassifier` parameter out of its range."""
-    from hogfer.deep.classifier import ARCHITECTURES, LR_SCHEDULES
     from hogfer.deep.snapshots import check_snapshots
 
     if clf.architecture not in ARCHITECTURES:
@@ -59,7 +51,8 @@ def training_callbacks(clf, history, checkpoint, initial_epoch):
     import keras
 
     if clf.snapshots:
-        from hogfer.deep.snapshots import SnapshotLog, snapshot_epochs, snapshot_learning_rate
+        from hogfer.deep.schedules import snapshot_epochs, snapshot_learning_rate
+        from hogfer.deep.snapshots import SnapshotLog
 
         schedule = keras.callbacks.LearningRateScheduler(
             lambda epoch, lr=None: snapshot_learning_rate(epoch, clf.epochs, clf.snapshots, clf.learning_rate))

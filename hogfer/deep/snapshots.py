@@ -12,11 +12,9 @@ model: the members share the input and an ``Average`` layer named
 any other network.
 """
 
-import math
-
 import numpy as np
 
-from hogfer.deep.recipe import MIN_LEARNING_RATE
+from hogfer.deep.schedules import snapshot_epochs, snapshot_learning_rate  # noqa: F401  (public here too)
 
 __all__ = ["snapshot_learning_rate", "snapshot_epochs", "SnapshotLog", "snapshot_ensemble", "check_snapshots"]
 
@@ -29,24 +27,6 @@ def check_snapshots(snapshots, epochs):
         return
     if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) or not 2 <= snapshots <= epochs:
         raise ValueError(f"snapshots must be None or a whole number from 2 to epochs ({epochs}); got {snapshots!r}.")
-
-
-def snapshot_epochs(epochs, snapshots):
-    """The (1-based) epochs that end a cycle: where the snapshots are taken."""
-    bounds = np.linspace(0, epochs, snapshots + 1).round().astype(int)
-    return [int(b) for b in bounds[1:]]
-
-
-def snapshot_learning_rate(epoch, epochs, snapshots, learning_rate):
-    """The learning rate of (0-based) ``epoch``: cosine decay to 1e-6 within each cycle, restarting at ``learning_rate``."""
-    ends = snapshot_epochs(epochs, snapshots)
-    start = 0
-    for end in ends:
-        if epoch < end:
-            progress = (epoch - start) / max(end - start, 1)
-            return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
-        start = end
-    return MIN_LEARNING_RATE
 
 
 def _callback_base():
