@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from hogfer.bench.report import load_results
-from hogfer.bench.run import all_pipelines
+from hogfer.bench.run import all_pipelines, untrained_reason
 
 __all__ = ["plan_benchmark", "plan_text"]
 
@@ -19,7 +19,7 @@ def plan_benchmark(names=None, *, retrain=False, classes="fer7"):
         and pipelines that ship no model, without a trained one), ``derived``
         (the ensemble row).
     """
-    from hogfer.pipelines import kind_of, list_pipelines, not_shipped_reason
+    from hogfer.pipelines import list_pipelines
     from hogfer.store.files import list_models, shipped_dir
 
     plan = {"shipped": [], "cached": [], "train": [], "missing": [], "derived": []}
@@ -30,8 +30,7 @@ def plan_benchmark(names=None, *, retrain=False, classes="fer7"):
         elif name in found and not retrain:
             plan["shipped" if found[name].parent.resolve() == shipped_dir().resolve() else "cached"].append(name)
         else:
-            bench_trains = kind_of(name) != "deep" and (retrain or not not_shipped_reason(name))
-            plan["train" if bench_trains else "missing"].append(name)
+            plan["missing" if untrained_reason(name, retrain=retrain) else "train"].append(name)
     return plan
 
 

@@ -68,7 +68,7 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
     """
     from hogfer.store.files import list_models, load_model, save_model, shipped_dir
     from hogfer.paths import cache_dir
-    from hogfer.pipelines import kind_of, list_pipelines, not_shipped_reason
+    from hogfer.pipelines import kind_of, list_pipelines
     from hogfer.training.classical import train_pipeline
 
     if name == "ensemble":
@@ -88,26 +88,36 @@ def _obtain_model(name, data, public, loaded, *, retrain, n_jobs, random_state):
             loaded[name] = (model, meta)
         elif meta.kind == "fusion":
             model.bind(loaded)  # the deep members this run has loaded answer from memory
-        for part in [model] + (list(model.member_models().values()) if meta.kind == "fusion" else []):
-            _use_jobs(part, n_jobs)
+        _use_jobs(model, n_jobs)
         return model, meta, None
-    if deep:
-        return None, None, "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
-    if not retrain and not_shipped_reason(name):
-        return None, None, f"no trained model; {not_shipped_reason(name)} (`hogfer train {name}`)"
+    missing = untrained_reason(name, retrain=retrain)
+    if missing:
+        return None, None, missing
     logger.warning("%s: %s; training it now", name, "retraining" if retrain else "no trained model")
     model, meta = train_pipeline(name, data, n_jobs=n_jobs, random_state=random_state)
     meta = save_model(model, meta, cache_dir("models"), name)
     meta["_trained_now"] = True
     return model, meta, None
 
+def untrained_reason(name, *, retrain=False):
+    """Why the bench leaves pipeline ``name`` unscored when it has no model (``None``: it trains one)."""
+    from hogfer.pipelines import kind_of, not_shipped_reason
+
+    if kind_of(name) == "deep":
+        return "no trained model; deep models are not trained by bench (`hogfer train " + name + "`, hours on a CPU)"
+    reason = None if retrain else not_shipped_reason(name)
+    return f"no trained model; {reason} (`hogfer train {name}`)" if reason else None
+
+
 def _use_jobs(model, n_jobs):
-    """Set every ``n_jobs`` parameter of a loaded estimator (its steps' too) to ``n_jobs``, where one is given."""
+    """Set every ``n_jobs`` parameter of a loaded estimator (its steps', a fusion's members') to ``n_jobs``, where given."""
     if n_jobs is None or not hasattr(model, "get_params"):
         return
     keys = [k for k in model.get_params() if k == "n_jobs" or k.endswith("__n_jobs")]
     if keys:
         model.set_params(**{k: n_jobs for k in keys})
+    for member in getattr(model, "member_models", dict)().values():
+        _use_jobs(member, n_jobs)
 
 
 def _score(model, data, emotions):
