@@ -186,6 +186,9 @@ def test_classifier_fits_predicts_and_round_trips(faces, architecture, tmp_path)
     assert len(clf.history_["loss"]) == 3 and clf.resumed_at_epoch_ == 2
     resumed = {k: v[1] for k, v in _seed_states(clf.model_).items() if k.startswith("augment_")}
     assert resumed == {k: c * 3 // 2 for k, c in counters.items()}
+    # a checkpoint that has already run the epochs asked for is a clear error, not a no-op fit
+    with pytest.raises(ValueError, match="already run 3 epochs"):
+        clf.fit(images[:120], labels[:120], X_val=images[120:160], y_val=labels[120:160])
 
 
 def test_hybrid_features_fast_path_is_the_pipelines_transform(faces):

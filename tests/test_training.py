@@ -247,6 +247,25 @@ def test_deep_training_sets_tensorflow_flags_before_keras_loads():
     assert result.stdout.strip() == "0", result.stderr[-2000:]
 
 
+def test_a_checkpoint_outlives_a_change_of_epochs_but_not_of_settings(tmp_path, monkeypatch):
+    # --epochs only moves a run's end (so a cut-short or extended run resumes), except
+    # for snapshot ensembles, whose cycles are laid out over all the epochs
+    from types import SimpleNamespace
+
+    from hogfer.training.deep import checkpoint_folder
+
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path))
+    data = SimpleNamespace(classes="fer7", sha256="ab" * 32)
+
+    def folder(**params):
+        return checkpoint_folder("inception", data, 0, params)
+
+    assert folder(epochs=16, lr_schedule="cosine") == folder(epochs=11, lr_schedule="cosine") == folder(lr_schedule="cosine")
+    assert folder(epochs=16, lr_schedule="cosine") != folder(epochs=16, lr_schedule="plateau")
+    assert folder(epochs=12, snapshots=3) != folder(epochs=9, snapshots=3)
+    assert checkpoint_folder("inception", data, 1, {}) != folder()
+
+
 def test_a_model_you_train_shadows_the_shipped_one_and_models_says_so(tmp_path, monkeypatch):
     import shutil
 

@@ -86,6 +86,11 @@ def start_or_resume(clf, checkpoint, build):
     if checkpoint and (checkpoint / "last.keras").exists() and (checkpoint / "history.json").exists():
         model = keras.models.load_model(checkpoint / "last.keras")
         state = json.loads((checkpoint / "history.json").read_text())
+        if state["epoch"] >= clf.epochs:
+            raise ValueError(f"the checkpoint in {checkpoint} has already run {state['epoch']} epochs; "
+                             f"ask for more than that, or delete it to start afresh")
+        if state.get("epochs", clf.epochs) != clf.epochs:
+            logger.warning("the run planned for %d epochs now ends at %d", state["epochs"], clf.epochs)
         # .keras files do not keep the random streams: without this, the resumed run
         # would replay the first epochs' augmentations and shuffling.
         restore_seed_states(model, state.get("seed_states"))
@@ -294,7 +299,7 @@ class EpochLog(_epoch_callback_base()):
             tmp = self.checkpoint / "last.tmp.keras"
             self.model.save(tmp)
             os.replace(tmp, self.checkpoint / "last.keras")
-            state = {"epoch": epoch + 1, "history": self.history, "initialized_from": self.owner.initialized_from_,
+            state = {"epoch": epoch + 1, "epochs": self.owner.epochs, "history": self.history, "initialized_from": self.owner.initialized_from_,
                      "seed_states": seed_states(self.model)}
             (self.checkpoint / "history.tmp.json").write_text(json.dumps(state))
             os.replace(self.checkpoint / "history.tmp.json", self.checkpoint / "history.json")

@@ -194,31 +194,39 @@ def source_sha256(init_from):
         return None
 
 
+def checkpoint_folder(name, data, random_state, params):
+    """The user-cache folder of the checkpoint of pipeline ``name`` trained on ``data`` with ``params``.
+
+    A checkpoint resumes only the run it was written by: same pipeline, data, seed and
+    settings, and the same model to start from (a name may point to a newer one). The
+    number of epochs only says where the run ends, so a run can be extended or cut
+    short; snapshot cycles are laid out over all the epochs, so there it counts too.
+    """
+    from hogfer import deep
+    from hogfer.paths import cache_dir
+
+    keyed = {
+        **{k: v for k, v in params.items() if k != "epochs" or (params.get("snapshots") or 1) > 1},
+        "init_from_sha256": source_sha256(params.get("init_from")),
+        "distill_from_sha256": [source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
+    }
+    settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}")
+
+
 def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     """Train a Keras pipeline: early stopping on the validation split, scores on PrivateTest.
 
     Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
     """
-    from hogfer import deep  # first: its TensorFlow flags count only if set before Keras loads
+    from hogfer import deep  # noqa: F401  first: its TensorFlow flags count only if set before Keras loads
     import keras
-
-    from hogfer.paths import cache_dir
 
     train, val, val_name = validation_split(data, random_state)
     test = data.select("PrivateTest")
     if balance == "on":
         params["class_weight"] = "balanced"
-    # A checkpoint resumes only the run it was written by: same pipeline, data, seed and
-    # settings, and the same model to start from (a name may point to a newer one).
-    keyed = {
-        **params,
-        "init_from_sha256": source_sha256(params.get("init_from")),
-        "distill_from_sha256": [source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
-    }
-    settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
-    params.setdefault(
-        "checkpoint_dir", str(cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}"))
-    )
+    params.setdefault("checkpoint_dir", str(checkpoint_folder(name, data, random_state, params)))
     model = spec.build(n_jobs=n_jobs, random_state=random_state, **params)
     started = time.perf_counter()
     model.fit(train.images, train.labels, X_val=val.images, y_val=val.labels)
