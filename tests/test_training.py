@@ -77,6 +77,40 @@ def test_tampered_or_truncated_artifact_is_refused(trained, tmp_path):
         load_model(json_path, allow_external=True)
 
 
+def test_repacking_a_deflated_model_keeps_the_model_and_what_refers_to_it(trained, small_csv, tmp_path, monkeypatch):
+    import zipfile
+
+    from hogfer.data.fer2013 import file_sha256
+    from hogfer.fusion.late import _load_member
+    from hogfer.store.files import read_metadata, repack_model
+
+    out, _ = trained
+    assert {m.compress_type for m in zipfile.ZipFile(out / "svm-hog.skops").infolist()} == {zipfile.ZIP_LZMA}
+    # a model saved the old way: its members deflated
+    with zipfile.ZipFile(out / "svm-hog.skops") as source, zipfile.ZipFile(tmp_path / "svm-hog.skops", "w", zipfile.ZIP_DEFLATED) as old:
+        for member in source.infolist():
+            old.writestr(member.filename, source.read(member))
+    card = json.loads((out / "svm-hog.json").read_text())
+    old_sha = file_sha256(tmp_path / "svm-hog.skops")
+    card.update(sha256=old_sha, size_bytes=(tmp_path / "svm-hog.skops").stat().st_size)
+    (tmp_path / "svm-hog.json").write_text(json.dumps(card))
+    faces = load_fer2013(small_csv).select("PrivateTest").images
+    before = load_model(tmp_path / "svm-hog.json", allow_external=True)[0].decision_function(faces)
+
+    repacked = repack_model(tmp_path / "svm-hog.json")
+    assert repacked["sha256"] != old_sha and repacked["repacked_from"] == [old_sha]
+    assert read_metadata(tmp_path / "svm-hog.json") == repacked and repacked.holds(old_sha) and repacked.holds(repacked["sha256"])
+    assert repacked.first_sha256 == old_sha and not repacked.holds("0" * 64)
+    assert {m.compress_type for m in zipfile.ZipFile(tmp_path / "svm-hog.skops").infolist()} == {zipfile.ZIP_LZMA}
+    np.testing.assert_array_equal(load_model(tmp_path / "svm-hog.json", allow_external=True)[0].decision_function(faces), before)
+    assert repack_model(tmp_path / "svm-hog.json") == repacked  # already LZMA: untouched
+    # a fusion that recorded the old hash still finds its member
+    monkeypatch.setenv("HOGFER_MODELS", str(tmp_path))
+    np.testing.assert_array_equal(_load_member("svm-hog", old_sha).decision_function(faces), before)
+    with pytest.raises(ArtifactError, match="not the model the fusion was trained with"):
+        _load_member("svm-hog", "0" * 64)
+
+
 def test_model_outside_the_model_folders_needs_explicit_trust(trained):
     out, _ = trained
     with pytest.raises(ArtifactError, match="outside hogfer's model folders"):

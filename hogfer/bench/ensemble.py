@@ -4,6 +4,8 @@ import time
 
 import numpy as np
 
+from hogfer.store.card import ModelCard
+
 __all__ = ["choose_ensemble", "ensemble_model", "training_runs", "RememberedPredictions"]
 
 
@@ -72,7 +74,7 @@ def training_runs(meta):
         seconds = max(seconds or 0, float(sum(epoch_seconds)))
     if seconds is None:
         return None
-    runs = {meta.get("sha256") or id(meta): float(seconds)}
+    runs = {ModelCard(meta).first_sha256 or id(meta): float(seconds)}  # the hash lineages recorded
     teachers = [t.get("source_metadata") or {} for t in meta.get("distilled_from") or []]
     for source in (_source_metadata(meta), *teachers):
         recorded = {run["sha256"]: float(run.get("epoch_seconds_total") or 0) for run in source.get("lineage", []) if run.get("sha256")}
@@ -94,8 +96,8 @@ def _member_cards(meta):
         return []
     from hogfer.store.files import all_model_files, read_metadata
 
-    cards = {(p.stem, card.get("sha256")): card for p in all_model_files() for card in [read_metadata(p)]}
-    return [cards.get(member) for member in meta["members"].items()]
+    cards = [(p.stem, read_metadata(p)) for p in all_model_files()]
+    return [next((card for stem, card in cards if stem == name and card.holds(sha256)), None) for name, sha256 in meta["members"].items()]
 
 def _source_metadata(meta):
     return (meta.get("initialized_from") or {}).get("source_metadata") or {}
@@ -107,7 +109,6 @@ def ensemble_model(data, public=None, loaded=None):
     maps names to ``(model, metadata)`` already loaded (a benchmark's, whose
     predictions are remembered), others are loaded here.
     """
-    from hogfer.store.card import ModelCard
     from hogfer.store.files import list_models, load_model
 
     members = [n for n in ("xception", "hybrid", "simple-cnn") if n in list_models()]

@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from hogfer.exceptions import ArtifactError
+from hogfer.store.card import ModelCard
 
 __all__ = ["LateFusion", "member_scores"]
 
@@ -66,7 +67,7 @@ class LateFusion(ClassifierMixin, BaseEstimator):
         """
         expected = getattr(self, "member_sha256_", None)
         self._models = {n: m for n, (m, card) in loaded.items()
-                        if n in self.members and (expected is None or card.get("sha256") == expected.get(n))}
+                        if n in self.members and (expected is None or ModelCard(card).holds(expected.get(n)))}
         if expected is None:
             self.member_sha256_ = {n: card.get("sha256") for n, (_, card) in loaded.items() if n in self.members}
         return self
@@ -139,7 +140,7 @@ def _load_member(name, sha256):
 
     candidates = [p for p in all_model_files() if p.stem == name]
     for json_path in candidates:
-        if read_metadata(json_path).get("sha256") == sha256:
+        if read_metadata(json_path).holds(sha256):
             return load_model(json_path)[0]
     if not candidates:
         raise ArtifactError(f"fusion: member {name!r} is missing (trained with sha256 {str(sha256)[:12]}); retrain it or the fusion.")

@@ -97,6 +97,15 @@ class ModelCard(dict):
     def emotions(self):
         return tuple(self.get("emotions") or ())
 
+    @property
+    def first_sha256(self):
+        """The hash the model file had when it was written (before any :func:`~hogfer.store.files.repack_model`)."""
+        return (self.get("repacked_from") or [self.get("sha256")])[0]
+
+    def holds(self, sha256):
+        """Whether this card's model is the file with hash ``sha256``, or that file recompressed (``repacked_from``)."""
+        return sha256 is not None and (sha256 == self.get("sha256") or sha256 in self.get("repacked_from", ()))
+
     def score(self, split, metric="accuracy"):
         """A recorded score (``split``: ``"validation"`` or ``"test"``), or None."""
         return ((self.get("metrics") or {}).get(split) or {}).get(metric)

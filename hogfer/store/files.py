@@ -25,7 +25,7 @@ from hogfer.store.card import CARD_VERSION, ModelCard
 from hogfer.paths import cache_dir
 
 __all__ = [
-    "model_dirs", "save_model", "find_model", "iter_cards", "all_model_files", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
+    "model_dirs", "save_model", "repack_model", "find_model", "iter_cards", "all_model_files", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
 ]
 
 METADATA_VERSION = CARD_VERSION
@@ -58,7 +58,7 @@ def save_model(estimator, metadata, out_dir, name):
     out_dir = Path(out_dir)
     model_path = out_dir / f"{name}.skops"
     with atomic_path(model_path) as tmp:
-        sio.dump(estimator, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        sio.dump(estimator, tmp, compression=zipfile.ZIP_LZMA)
         sha256, size = file_sha256(tmp), tmp.stat().st_size
     metadata = ModelCard({
         "metadata_version": METADATA_VERSION,
@@ -71,6 +71,37 @@ def save_model(estimator, metadata, out_dir, name):
     })
     write_metadata(out_dir / f"{name}.json", metadata)
     return metadata
+
+
+def repack_model(json_path):
+    """Recompress a saved model's file with LZMA, in place; the model in it stays byte for byte the same.
+
+    ``.skops`` files are zip archives; models saved before LZMA became the
+    default were deflated (LightGBM's text trees shrink by a quarter more under
+    LZMA). Every member is copied unchanged, so the model loads and predicts
+    exactly as before; only the file's hash changes. The card gets the new
+    ``sha256`` and ``size_bytes`` and keeps the old hash in ``repacked_from``,
+    so what refers to the model by hash (a fusion's members) still finds it
+    (:meth:`~hogfer.store.card.ModelCard.holds`).
+
+    Returns the card as written; a file already compressed with LZMA is left as it is.
+    """
+    json_path = Path(json_path)
+    card = read_metadata(json_path)
+    model_path = verify_model_file(json_path, card)
+    with zipfile.ZipFile(model_path) as source:
+        members = source.infolist()
+        if all(m.compress_type == zipfile.ZIP_LZMA for m in members):
+            return card
+        with atomic_path(model_path) as tmp:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_LZMA) as target:
+                for member in members:
+                    target.writestr(member.filename, source.read(member))
+            sha256, size = file_sha256(tmp), tmp.stat().st_size
+    card = ModelCard({**card, "sha256": sha256, "size_bytes": size,
+                      "repacked_from": [*card.get("repacked_from", []), card["sha256"]]})
+    write_metadata(json_path, card)
+    return card
 
 
 def write_metadata(json_path, metadata):
