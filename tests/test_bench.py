@@ -210,6 +210,10 @@ def test_models_sharing_an_ancestor_count_it_once():
 
     distilled = {**started_from("d", 50.0, "x", 100.0), "distilled_from": [as_teacher(xception), as_teacher(hybrid)]}
     assert _train_seconds(distilled) == 50.0 + 100.0 + 500.0 + 200.0 + 300.0 + 1000.0
+    # a model recompressed since (repack_model) is still the run its descendants recorded
+    repacked_source = {**started_from("x", 100.0, "a", 500.0), "sha256": "x2", "repacked_from": ["x"]}
+    plain = {**distilled, "distilled_from": []}  # started from x, which is x2 now
+    assert sum({**_training_runs(repacked_source), **_training_runs(plain)}.values()) == 50.0 + 100.0 + 500.0 + 1000.0
 
 
 def test_machine_info_records_the_cpu_flags_that_8_bit_kernels_depend_on():
