@@ -319,6 +319,33 @@ def test_cosine_schedule_decays_the_learning_rate(faces):
         clf.set_params(lr_schedule="step").fit(images[:64], labels[:64])
 
 
+def test_a_time_limit_ends_the_run_sooner_and_its_cosine_decay_with_it(faces, tmp_path):
+    import json
+
+    from hogfer.deep.schedules import budget_end, cosine_learning_rate
+
+    # what fits: the epochs left at the mean epoch time so far, never past the planned end
+    assert budget_end(10, 2, [100.0, 100.0], 500.0) == 5 and budget_end(10, 2, [100.0, 100.0], 5000.0) == 10
+    assert budget_end(10, 2, [100.0, 100.0], 150.0) == 2 and budget_end(10, 2, [], 1.0) == budget_end(10, 2, [1.0], None) == 10
+    images, labels = faces
+    ckpt = tmp_path / "ckpt"
+    clf = KerasFERClassifier("simple-cnn", epochs=1, batch_size=32, tta=False, lr_schedule="cosine", checkpoint_dir=str(ckpt))
+    clf.fit(images[:64], labels[:64])
+    # as if that epoch had taken 100 s: 350 s leave room for two more, so a 6-epoch run ends at 3
+    state = json.loads((ckpt / "history.json").read_text())
+    state["history"]["seconds"] = [100.0]
+    (ckpt / "history.json").write_text(json.dumps(state))
+    clf.set_params(epochs=6, time_limit=350.0).fit(images[:64], labels[:64])
+    assert clf.end_epoch_ == 3 and len(clf.history_["loss"]) == 3
+    assert clf.history_["learning_rate"][1:] == pytest.approx([cosine_learning_rate(e, 3, 1e-3) for e in (1, 2)], rel=1e-5)
+    # a limit already spent after the first epoch stops there
+    quick = KerasFERClassifier("simple-cnn", epochs=5, batch_size=32, tta=False, time_limit=1e-6).fit(images[:64], labels[:64])
+    assert quick.end_epoch_ == 1 and len(quick.history_["loss"]) == 1
+    for bad, match in (({"time_limit": 0}, "positive number of seconds"), ({"time_limit": 60.0, "snapshots": 2}, "snapshot ensemble")):
+        with pytest.raises(ValueError, match=match):
+            KerasFERClassifier("simple-cnn", epochs=4, **bad).fit(images[:64], labels[:64])
+
+
 def test_sgd_with_nesterov_momentum_is_an_optimizer_choice(faces):
     images, labels = faces
     clf = KerasFERClassifier("dexpression", epochs=1, batch_size=32, tta=False, optimizer="sgd", learning_rate=0.01)
@@ -385,6 +412,14 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
     assert result.exit_code == 1 and "deep pipelines only" in result.output
     result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--epochs", "4", "--snapshots", "5"])
     assert result.exit_code == 1 and "more cycles than the 4 epochs" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--epochs", "6", "--snapshots", "2", "--time-limit", "2h"])
+    assert result.exit_code == 1 and "cannot end a snapshot ensemble early" in result.output and "Traceback" not in result.output
+    for duration in ("3x", "0h", "h", "-1m"):
+        result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--time-limit", duration])
+        assert result.exit_code == 2 and "not a duration such as 3h" in result.output and "Traceback" not in result.output
+    from hogfer.cli._options import Duration
+
+    assert [Duration().convert(d, None, None) for d in ("3h", "90m", "5400s", "1.5h", " .5 m")] == [10800.0, 5400.0, 5400.0, 5400.0, 30.0]
     other = tmp_path / "fer6.json"
     other.write_text('{"name": "fer6", "file": "fer6.skops", "sha256": "0", "size_bytes": 1, "classes": "fer6-drop"}')
     result = runner.invoke(cli, ["train", "xception", "--data", str(small_csv), "--distill-from", str(other)])

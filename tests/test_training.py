@@ -281,8 +281,8 @@ def test_deep_training_sets_tensorflow_flags_before_keras_loads():
     assert result.stdout.strip() == "0", result.stderr[-2000:]
 
 
-def test_a_checkpoint_outlives_a_change_of_epochs_but_not_of_settings(tmp_path, monkeypatch):
-    # --epochs only moves a run's end (so a cut-short or extended run resumes), except
+def test_a_checkpoint_outlives_a_change_of_epochs_or_time_limit_but_not_of_settings(tmp_path, monkeypatch):
+    # --epochs and --time-limit only move a run's end (so a cut-short or extended run resumes), except
     # for snapshot ensembles, whose cycles are laid out over all the epochs
     from types import SimpleNamespace
 
@@ -295,6 +295,7 @@ def test_a_checkpoint_outlives_a_change_of_epochs_but_not_of_settings(tmp_path, 
         return checkpoint_folder("inception", data, 0, params)
 
     assert folder(epochs=16, lr_schedule="cosine") == folder(epochs=11, lr_schedule="cosine") == folder(lr_schedule="cosine")
+    assert folder(epochs=16, time_limit=3600.0) == folder(epochs=16)
     assert folder(epochs=16, lr_schedule="cosine") != folder(epochs=16, lr_schedule="plateau")
     assert folder(epochs=12, snapshots=3) != folder(epochs=9, snapshots=3)
     assert checkpoint_folder("inception", data, 1, {}) != folder()

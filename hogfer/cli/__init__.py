@@ -9,7 +9,7 @@ import logging
 import click
 
 from hogfer._version import __version__
-from hogfer.cli._options import CONTEXT_SETTINGS, progress_wanted, HogferGroup, classes_option, data_option, model_option
+from hogfer.cli._options import CONTEXT_SETTINGS, Duration, progress_wanted, HogferGroup, classes_option, data_option, model_option
 from hogfer.cli.models import compress_command, models_command, onnx_command, rescore_command
 
 @click.group(cls=HogferGroup, context_settings=CONTEXT_SETTINGS)
@@ -92,6 +92,9 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
     "--snapshots", type=click.IntRange(min=2), default=None, metavar="M", help="Deep pipelines: a snapshot ensemble, the epochs split into M cosine cycles with restarts and the end of each kept (no early stopping)."
 )
 @click.option(
+    "--time-limit", type=Duration(), default=None, metavar="DURATION", help="Deep pipelines: most training time (3h, 90m, ...), resumed parts included; the run then ends sooner, its cosine decay too."
+)
+@click.option(
     "--init-from", default=None, metavar="MODEL", help="Deep pipelines: start from a trained model's weights (name or path), layer by layer where names and shapes match."
 )
 @click.option(
@@ -103,7 +106,7 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
 @quiet_option
 def train(
     name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, optimizer, lr_schedule, snapshots,
-    init_from, distill_from, distill_weight, quiet,
+    time_limit, init_from, distill_from, distill_weight, quiet,
 ):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
@@ -113,7 +116,7 @@ def train(
     from hogfer.data.fer2013 import load_fer2013
     from hogfer.training.classical import check_train_request, train_and_save
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "optimizer": optimizer, "lr_schedule": lr_schedule, "snapshots": snapshots, "init_from": init_from,
+    given = {"epochs": epochs, "learning_rate": learning_rate, "optimizer": optimizer, "lr_schedule": lr_schedule, "snapshots": snapshots, "time_limit": time_limit, "init_from": init_from,
              "distill_from": list(distill_from) or None, "distill_weight": distill_weight}
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads

@@ -1,5 +1,6 @@
 """Options and the error-handling group shared by hogfer's commands."""
 
+import re
 import sys
 
 import click
@@ -36,3 +37,18 @@ class HogferGroup(click.Group):
 model_option = click.option("--model", "model_name", default=None, metavar="NAME|PATH|none", help=(
     "Emotion model: a trained model's name or file; default: the most accurate by validation "
     "(live: the most accurate fast enough, timed on this machine); none: no emotions."))
+
+
+class Duration(click.ParamType):
+    """A duration such as ``3h``, ``90m``, ``5400s`` or ``1.5h``, as seconds."""
+
+    name = "duration"
+    _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([hms])\s*", str(value))
+        if not match or float(match.group(1)) <= 0:
+            self.fail(f"{value!r} is not a duration such as 3h, 90m or 5400s", param, ctx)
+        return float(match.group(1)) * self._UNITS[match.group(2)]

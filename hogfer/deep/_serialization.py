@@ -35,10 +35,10 @@ def unpack_network(state, attr):
 
 # Parameters and attributes added after some models were saved, with the values that
 # reproduce those models: the engine, the schedule and init_from, distillation,
-# snapshot ensembles, the optimizer; the 8-bit copy (and its 7-bit weights, whose
+# snapshot ensembles, the optimizer, the time limit; the 8-bit copy (and its 7-bit weights, whose
 # absence means full 8-bit ones).
 _OLD_PARAMETERS = {"engine": "auto", "lr_schedule": "plateau", "init_from": None, "distill_from": None,
-                   "distill_weight": 0.5, "snapshots": None, "optimizer": "adam"}
+                   "distill_weight": 0.5, "snapshots": None, "optimizer": "adam", "time_limit": None}
 _OLD_FITTED = {"onnx_int8_model_": None, "onnx_int8_agreement_": None, "onnx_int8_reduce_range_": None}
 
 

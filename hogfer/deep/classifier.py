@@ -23,7 +23,8 @@ from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
-from hogfer.deep.recipe import ARCHITECTURES, check_parameters, start_or_resume, teacher_probabilities, training_callbacks
+from hogfer.deep.recipe import ARCHITECTURES, check_parameters, start_or_resume, teacher_probabilities, training_callbacks, validation_split
+from hogfer.deep.schedules import budget_end
 from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
@@ -56,6 +57,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     snapshots : int, default=None
         Train a snapshot ensemble of this many cosine cycles over ``epochs``
         (:mod:`hogfer.deep.snapshots`): no early stopping, ``lr_schedule`` ignored.
+    time_limit : float, default=None
+        Seconds of training the run may take, its resumed parts included: after
+        each epoch, where the epochs left would not fit at their mean time, the
+        run ends sooner (``end_epoch_``), its cosine decay then ending there too.
     label_smoothing : float, default=0.1
     l2 : float, default=1e-4
     augment : bool, default=True
@@ -119,6 +124,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Per-epoch loss and accuracy, training and validation, and seconds.
     resumed_at_epoch_ : int
         Epochs already done in the checkpoint this fit resumed from (0 for a fresh run).
+    end_epoch_ : int
+        Where the run was to end: ``epochs``, or sooner under ``time_limit``.
     initialized_from_ : dict or None
         With ``init_from``: the source, the names of the layers it initialised,
         and the source model's own metadata where it has one.
@@ -153,6 +160,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         optimizer="adam",
         lr_schedule="plateau",
         snapshots=None,
+        time_limit=None,
         label_smoothing=0.1,
         l2=1e-4,
         augment=True,
@@ -176,6 +184,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.lr_schedule = lr_schedule
         self.snapshots = snapshots
+        self.time_limit = time_limit
         self.label_smoothing = label_smoothing
         self.l2 = l2
         self.augment = augment
@@ -221,16 +230,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         images = as_image_stack(X)
         if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"KerasFERClassifier takes {IMAGE_SIZE}x{IMAGE_SIZE} faces; got {images.shape[1]}x{images.shape[2]}.")
-        y = np.asarray(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
-        if X_val is None:
-            from sklearn.model_selection import train_test_split
-
-            tr, va = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y_idx, random_state=self.random_state)
-            images, val_images, y_idx, val_idx = images[tr], images[va], y_idx[tr], y_idx[va]
-        else:
-            val_images = as_image_stack(X_val)
-            val_idx = np.searchsorted(self.classes_, np.asarray(y_val))
+        self.classes_, images, y_idx, val_images, val_idx = validation_split(images, y, X_val, y_val, self.random_state)
         self.n_features_in_ = IMAGE_SIZE * IMAGE_SIZE
         keras.utils.set_random_seed(self.random_state)
 
@@ -253,6 +253,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         model, initial_epoch, history, self.initialized_from_ = start_or_resume(
             self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1])
         )
+        self.end_epoch_ = budget_end(self.epochs, initial_epoch, history.get("seconds"), self.time_limit)
         weights = None
         if self.class_weight == "balanced":
             w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
@@ -262,7 +263,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             x_train,
             targets,
             validation_data=(x_val, onehot[val_idx]),
-            epochs=self.epochs,
+            epochs=self.end_epoch_,
             initial_epoch=initial_epoch,
             batch_size=self.batch_size,
             class_weight=weights,

@@ -17,9 +17,9 @@ import numpy as np
 
 from hogfer._io import temporary_path
 from hogfer._progress import progress_bar
-from hogfer.deep.schedules import MIN_LEARNING_RATE, cosine_learning_rate  # noqa: F401  (public here too)
+from hogfer.deep.schedules import MIN_LEARNING_RATE, budget_end, cosine_learning_rate  # noqa: F401  (public here too)
 
-__all__ = ["check_parameters", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
+__all__ = ["check_parameters", "validation_split", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
 
 logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier's run
@@ -40,6 +40,26 @@ def check_parameters(clf):
     if not 0.0 <= clf.distill_weight <= 1.0:
         raise ValueError(f"distill_weight must be between 0 and 1; got {clf.distill_weight!r}.")
     check_snapshots(clf.snapshots, clf.epochs)
+    if clf.time_limit is not None and not clf.time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds; got {clf.time_limit!r}.")
+    if clf.time_limit is not None and clf.snapshots:
+        raise ValueError("time_limit cannot end a snapshot ensemble early: its cycles are laid out over all the epochs.")
+
+
+def validation_split(images, y, X_val, y_val, random_state):
+    """``(classes, images, y_idx, val_images, val_idx)``: the training and validation faces with class indices.
+
+    Without ``X_val``, 10% of ``images`` (stratified) is held out for validation.
+    """
+    from hogfer.features._validation import as_image_stack
+
+    classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    if X_val is None:
+        from sklearn.model_selection import train_test_split
+
+        tr, va = train_test_split(np.arange(len(y_idx)), test_size=0.1, stratify=y_idx, random_state=random_state)
+        return classes, images[tr], y_idx[tr], images[va], y_idx[va]
+    return classes, images, y_idx, as_image_stack(X_val), np.searchsorted(classes, np.asarray(y_val))
 
 
 def training_callbacks(clf, history, checkpoint, initial_epoch):
@@ -59,7 +79,7 @@ def training_callbacks(clf, history, checkpoint, initial_epoch):
         log = SnapshotLog(snapshot_epochs(clf.epochs, clf.snapshots), checkpoint)  # before EpochLog moves the checkpoint on
         return [schedule, log, EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch)]
     if clf.lr_schedule == "cosine":
-        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.epochs, clf.learning_rate))
+        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.end_epoch_, clf.learning_rate))
     else:
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, clf.patience // 3), min_lr=1e-5)
     return [
@@ -287,6 +307,12 @@ class EpochLog(_epoch_callback_base()):
             self.history.setdefault(k, []).append(float(v))
         self.history.setdefault("seconds", []).append(round(time.perf_counter() - self.t0, 1))
         self.t0 = time.perf_counter()
+        end = budget_end(self.owner.end_epoch_, epoch + 1, self.history["seconds"], self.owner.time_limit)
+        if end < self.owner.end_epoch_:
+            logger.warning("time limit: the run now ends at epoch %d (planned: %d)", end, self.owner.end_epoch_)
+            self.owner.end_epoch_ = end
+        if epoch + 1 >= end:
+            self.model.stop_training = True
         self.bar.set_postfix(acc=f"{logs.get('accuracy', 0):.3f}", val_acc=f"{logs.get('val_accuracy', 0):.3f}")
         self.bar.update()
         if self.owner.verbose:

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-__all__ = ["MIN_LEARNING_RATE", "cosine_learning_rate", "snapshot_epochs", "snapshot_learning_rate"]
+__all__ = ["MIN_LEARNING_RATE", "cosine_learning_rate", "budget_end", "snapshot_epochs", "snapshot_learning_rate"]
 
 MIN_LEARNING_RATE = 1e-6
 
@@ -14,6 +14,20 @@ def cosine_learning_rate(epoch, epochs, learning_rate):
     progress = min(epoch / max(epochs, 1), 1.0)
     return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
+
+def budget_end(end, done, seconds, time_limit):
+    """The epoch a run planned to end at ``end`` ends at within ``time_limit`` seconds of training.
+
+    ``done`` epochs have taken ``seconds`` (one entry per epoch, a resumed
+    run's earlier parts included); the run keeps as many more as fit in what is
+    left of ``time_limit`` at their mean time, never fewer than none and never
+    past ``end``. Without a limit, or before any epoch is timed, ``end``.
+    """
+    if time_limit is None or not seconds:
+        return end
+    mean = sum(seconds) / len(seconds)
+    fit = math.floor((time_limit - sum(seconds)) / mean) if mean > 0 else end
+    return max(done, min(end, done + fit))
 
 
 def snapshot_epochs(epochs, snapshots):

@@ -177,7 +177,7 @@ def check_train_request(name, classes, deep_params=None):
     """Refuse, before any data loads, a training request that cannot run.
 
     An unknown pipeline, deep options for a classical one, a missing model to
-    start from, more snapshots than epochs, a distillation weight without
+    start from, more snapshots than epochs (or a time limit with them), a distillation weight without
     teachers, or a teacher trained on other classes each raise a one-line HogferError.
     """
     import os
@@ -198,6 +198,8 @@ def check_train_request(name, classes, deep_params=None):
     snapshots, epochs = deep_params.get("snapshots"), deep_params.get("epochs") or 60
     if snapshots is not None and snapshots > epochs:
         raise HogferError(f"--snapshots {snapshots}: more cycles than the {epochs} epochs.")
+    if snapshots is not None and deep_params.get("time_limit") is not None:
+        raise HogferError("--time-limit cannot end a snapshot ensemble early (its cycles span all the epochs); set --epochs instead.")
     teachers = deep_params.get("distill_from") or []
     if deep_params.get("distill_weight") is not None and not teachers:
         raise HogferError("--distill-weight: give the teachers with --distill-from.")

@@ -199,14 +199,15 @@ def checkpoint_folder(name, data, random_state, params):
 
     A checkpoint resumes only the run it was written by: same pipeline, data, seed and
     settings, and the same model to start from (a name may point to a newer one). The
-    number of epochs only says where the run ends, so a run can be extended or cut
-    short; snapshot cycles are laid out over all the epochs, so there it counts too.
+    number of epochs and the time limit only say where the run ends, so a run can be
+    extended or cut short; snapshot cycles are laid out over all the epochs, so there
+    the number of epochs counts too.
     """
     from hogfer import deep
     from hogfer.paths import cache_dir
 
     keyed = {
-        **{k: v for k, v in params.items() if k != "epochs" or (params.get("snapshots") or 1) > 1},
+        **{k: v for k, v in params.items() if k != "time_limit" and (k != "epochs" or (params.get("snapshots") or 1) > 1)},
         "init_from_sha256": source_sha256(params.get("init_from")),
         "distill_from_sha256": [source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
     }
