@@ -233,6 +233,8 @@ def test_bench_says_first_what_it_will_do(tmp_path, monkeypatch):
     import hogfer.store.files as files
     from hogfer.bench.plan import plan_benchmark, plan_text
 
+    monkeypatch.setenv("HOGFER_CACHE_DIR", str(tmp_path / "cache"))  # models other tests trained are not shipped ones
+    monkeypatch.delenv("HOGFER_MODELS", raising=False)
     shipped = files.list_models()
     assert {"lgbm-pixels", "svm-hog"} <= set(shipped)  # every classical pipeline ships
     monkeypatch.setattr(files, "list_models", lambda: {k: v for k, v in shipped.items() if k != "svm-hog"})

@@ -254,6 +254,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1])
         )
         self.end_epoch_ = budget_end(self.epochs, initial_epoch, history.get("seconds"), self.time_limit)
+        if self.end_epoch_ < self.epochs:
+            logger.warning("time limit: the run ends at epoch %d of %d", self.end_epoch_, self.epochs)
         weights = None
         if self.class_weight == "balanced":
             w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
