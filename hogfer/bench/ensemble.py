@@ -94,10 +94,9 @@ def _member_cards(meta):
     """The cards of a fusion's members, by name and hash (None for one not found)."""
     if not meta.get("members"):
         return []
-    from hogfer.store.files import all_model_files, read_metadata
+    from hogfer.store.files import find_by_hash
 
-    cards = [(p.stem, read_metadata(p)) for p in all_model_files()]
-    return [next((card for stem, card in cards if stem == name and card.holds(sha256)), None) for name, sha256 in meta["members"].items()]
+    return [(find_by_hash(name, sha256) or (None, None))[1] for name, sha256 in meta["members"].items()]
 
 def _source_metadata(meta):
     return (meta.get("initialized_from") or {}).get("source_metadata") or {}

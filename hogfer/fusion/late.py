@@ -136,13 +136,12 @@ def _card_of(name):
 
 def _load_member(name, sha256):
     """The model file ``name`` whose hash is ``sha256``, from whichever model folder holds it."""
-    from hogfer.store.files import all_model_files, load_model, read_metadata
+    from hogfer.store.files import find_by_hash, list_models, load_model
 
-    candidates = [p for p in all_model_files() if p.stem == name]
-    for json_path in candidates:
-        if read_metadata(json_path).holds(sha256):
-            return load_model(json_path)[0]
-    if not candidates:
+    found = find_by_hash(name, sha256)
+    if found:
+        return load_model(found[0])[0]
+    if name not in list_models():
         raise ArtifactError(f"fusion: member {name!r} is missing (trained with sha256 {str(sha256)[:12]}); retrain it or the fusion.")
     raise ArtifactError(f"fusion: member {name!r} is not the model the fusion was trained with (sha256 {str(sha256)[:12]}); "
                         "retrain the fusion (`hogfer train fusion`).")

@@ -25,7 +25,7 @@ from hogfer.store.card import CARD_VERSION, ModelCard
 from hogfer.paths import cache_dir
 
 __all__ = [
-    "model_dirs", "save_model", "repack_model", "find_model", "iter_cards", "all_model_files", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
+    "model_dirs", "save_model", "repack_model", "find_model", "find_by_hash", "iter_cards", "all_model_files", "load_model", "resolve_model", "is_model_path", "read_metadata", "write_metadata", "list_models",
 ]
 
 METADATA_VERSION = CARD_VERSION
@@ -167,6 +167,17 @@ def find_model(name_or_path):
         known = ", ".join(sorted(models)) or "none"
         raise ArtifactError(f"No trained model named {text!r} in {', '.join(map(str, model_dirs()))}. Known: {known}.")
     return models[text], False
+
+
+def find_by_hash(name, sha256):
+    """``(metadata path, card)`` of the model ``name`` whose file has hash ``sha256`` (or had, before a
+    :func:`repack_model`), from whichever model folder holds it; None where no folder does."""
+    for json_path in all_model_files():
+        if json_path.stem == name:
+            card = read_metadata(json_path)
+            if card.holds(sha256):
+                return json_path, card
+    return None
 
 
 def _is_within(path, folder):

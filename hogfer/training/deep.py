@@ -206,8 +206,9 @@ def checkpoint_folder(name, data, random_state, params):
     from hogfer import deep
     from hogfer.paths import cache_dir
 
+    where_it_ends = {"time_limit"} if (params.get("snapshots") or 1) > 1 else {"time_limit", "epochs"}
     keyed = {
-        **{k: v for k, v in params.items() if k != "time_limit" and (k != "epochs" or (params.get("snapshots") or 1) > 1)},
+        **{k: v for k, v in params.items() if k not in where_it_ends},
         "init_from_sha256": source_sha256(params.get("init_from")),
         "distill_from_sha256": [source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
     }
