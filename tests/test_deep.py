@@ -365,6 +365,17 @@ def test_snapshot_schedule_restarts_each_cycle():
     assert all(a > b for a, b in zip(rates[:4], rates[1:5]))
 
 
+def test_snapshot_pipeline_defaults_give_way_to_the_callers_settings():
+    from hogfer.pipelines import get_spec
+
+    spec = get_spec("xception-snapshots")
+    assert spec.KIND == "deep"
+    default = spec.build().get_params()
+    assert (default["architecture"], default["snapshots"], default["epochs"]) == ("xception", 5, 60)
+    given = spec.build(snapshots=3, epochs=6, init_from="xception").get_params()
+    assert (given["snapshots"], given["epochs"], given["init_from"]) == (3, 6, "xception")
+
+
 def test_snapshot_ensemble_averages_its_snapshots_and_survives_saving(faces, tmp_path):
     import keras
 
@@ -413,6 +424,11 @@ def test_train_cli_deep_options_errors(small_csv, tmp_path):
     result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--epochs", "4", "--snapshots", "5"])
     assert result.exit_code == 1 and "more cycles than the 4 epochs" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--epochs", "6", "--snapshots", "2", "--time-limit", "2h"])
+    assert result.exit_code == 1 and "cannot end a snapshot ensemble early" in result.output and "Traceback" not in result.output
+    # the snapshot pipeline's own cycles count too
+    result = runner.invoke(cli, ["train", "xception-snapshots", "--data", str(small_csv), "--epochs", "3"])
+    assert result.exit_code == 1 and "5 snapshot cycles" in result.output and "3 epochs" in result.output
+    result = runner.invoke(cli, ["train", "xception-snapshots", "--data", str(small_csv), "--time-limit", "2h"])
     assert result.exit_code == 1 and "cannot end a snapshot ensemble early" in result.output and "Traceback" not in result.output
     for duration in ("3x", "0h", "h", "-1m"):
         result = runner.invoke(cli, ["train", "inception", "--data", str(small_csv), "--time-limit", duration])

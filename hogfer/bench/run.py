@@ -41,6 +41,7 @@ TABLE_ORDER = (
     "xception",
     "hybrid",
     "ensemble",
+    "xception-snapshots",
     "fusion",
     "fusion-local",
 )

@@ -173,6 +173,13 @@ def _fit_score(head, params, balanced, weight_key, X_train, y_train, X_val, y_va
 
 
 
+def _deep_settings(name, deep_params):
+    """The settings a deep pipeline trains with: its own defaults, then ``deep_params``."""
+    from hogfer.pipelines import get_spec
+
+    return get_spec(name).build(**deep_params).get_params()
+
+
 def check_train_request(name, classes, deep_params=None):
     """Refuse, before any data loads, a training request that cannot run.
 
@@ -195,10 +202,11 @@ def check_train_request(name, classes, deep_params=None):
         raise HogferError(f"--init-from: no such file {init_from}.")
     if init_from and not str(init_from).endswith(".keras"):
         find_model(init_from)
-    snapshots, epochs = deep_params.get("snapshots"), deep_params.get("epochs") or 60
+    settings = _deep_settings(name, deep_params) if kind == "deep" else {}
+    snapshots, epochs = settings.get("snapshots"), settings.get("epochs") or 60
     if snapshots is not None and snapshots > epochs:
-        raise HogferError(f"--snapshots {snapshots}: more cycles than the {epochs} epochs.")
-    if snapshots is not None and deep_params.get("time_limit") is not None:
+        raise HogferError(f"{snapshots} snapshot cycles (--snapshots): more cycles than the {epochs} epochs (--epochs).")
+    if snapshots is not None and settings.get("time_limit") is not None:
         raise HogferError("--time-limit cannot end a snapshot ensemble early (its cycles span all the epochs); set --epochs instead.")
     teachers = deep_params.get("distill_from") or []
     if deep_params.get("distill_weight") is not None and not teachers:
