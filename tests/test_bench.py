@@ -183,6 +183,19 @@ def test_a_started_from_model_counts_its_source_training():
     assert "distilled from xception, /p/hybrid.json (their training counted in train s)" in _deep_note(taught, "keras")
 
 
+def test_a_snapshot_ensemble_names_its_cycles_not_a_best_epoch():
+    from hogfer.bench.run import _deep_note
+    from hogfer.store.card import ModelCard
+
+    meta = {"name": "xception-snapshots", "kind": "deep", "epochs_run": 6, "best_epoch": None, "backend": "jax",
+            "chosen_params": {"snapshots": 3, "epochs": 6}, "split": {"validation": "PublicTest"}}
+    assert _deep_note(meta, "keras").startswith("6 epochs (the ends of 3 cosine cycles averaged)")
+    assert "6 epochs, the ends of its 3 cycles averaged" in ModelCard(meta).summary()
+    single = {**meta, "chosen_params": {"snapshots": None}, "best_epoch": 5}
+    assert _deep_note(single, "keras").startswith("6 epochs (best 5)")
+    assert "best on PublicTest at epoch 5" in ModelCard(single).summary()
+
+
 def test_models_sharing_an_ancestor_count_it_once():
     from hogfer.bench.ensemble import training_runs as _training_runs
     from hogfer.bench.run import train_seconds as _train_seconds

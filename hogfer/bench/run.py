@@ -173,7 +173,9 @@ def _deep_note(meta, engine, tta=None):
     """How a deep model was trained and what it predicts with (engine, test-time augmentation), for its row's notes."""
     flags = ", ".join(f"{k}={v}" for k, v in (meta.get("backend_flags") or {}).items())
     engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[engine]
-    note = f"{meta.get('epochs_run')} epochs (best {meta.get('best_epoch')}), trained under Keras {meta.get('backend')}"
+    snapshots = (meta.get("chosen_params") or {}).get("snapshots")
+    kept = f"the ends of {snapshots} cosine cycles averaged" if snapshots else f"best {meta.get('best_epoch')}"
+    note = f"{meta.get('epochs_run')} epochs ({kept}), trained under Keras {meta.get('backend')}"
     note += f" ({flags})" if flags else ""
     note += f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else ""
     if meta.get("initialized_from"):

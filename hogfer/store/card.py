@@ -122,8 +122,10 @@ class ModelCard(dict):
         val, test = (self.get("metrics") or {}).get("validation"), (self.get("metrics") or {}).get("test")
         balancing = "on" if self.get("class_balancing") else "off"
         if self.is_deep:
-            chosen = (f"  {self.get('epochs_run')} epochs, best on {self['split']['validation']} at epoch "
-                      f"{self.get('best_epoch')} ({self.get('backend')} backend), class balancing {balancing}")
+            snapshots = (self.get("chosen_params") or {}).get("snapshots")
+            kept = (f"the ends of its {snapshots} cycles averaged" if snapshots
+                    else f"best on {self['split']['validation']} at epoch {self.get('best_epoch')}")
+            chosen = f"  {self.get('epochs_run')} epochs, {kept} ({self.get('backend')} backend), class balancing {balancing}"
         else:
             chosen = f"  chosen on {self['split']['validation']}: {self.get('chosen_params')}, class balancing {balancing}"
         lines = [f"{self.get('pipeline', self.name)}: {self.get('description')}"]

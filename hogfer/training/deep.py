@@ -238,7 +238,8 @@ def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
     onnx_info = attach_onnx(model, *onnx_faces(train, val, random_state))
     val_scores, test_pred, predict_seconds = score_deep(model, val, test, data.emotions)
     history = model.history_
-    best_epoch = int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None
+    # a snapshot ensemble keeps the end of every cycle: no epoch is chosen
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") and not model.snapshots else None
     metadata = {
         "kind": "deep",
         **common_metadata(name, spec, data, val_name, len(train), len(val), random_state),
