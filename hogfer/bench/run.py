@@ -175,7 +175,8 @@ def _deep_note(meta, engine, tta=None):
     engine = {"keras": "Keras", "onnx": "onnxruntime", "onnx-int8": "onnxruntime, 8-bit copy"}[engine]
     snapshots = (meta.get("chosen_params") or {}).get("snapshots")
     kept = f"the ends of {snapshots} cosine cycles averaged" if snapshots else f"best {meta.get('best_epoch')}"
-    note = f"{meta.get('epochs_run')} epochs ({kept}), trained under Keras {meta.get('backend')}"
+    epochs = meta.get("epochs_run")
+    note = f"{epochs} epoch{'' if epochs == 1 else 's'} ({kept}), trained under Keras {meta.get('backend')}"
     note += f" ({flags})" if flags else ""
     note += f", resumed at epoch {meta['resumed_at_epoch']}" if meta.get("resumed_at_epoch") else ""
     if meta.get("initialized_from"):
