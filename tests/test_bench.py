@@ -194,6 +194,7 @@ def test_a_snapshot_ensemble_names_its_cycles_not_a_best_epoch():
     single = {**meta, "chosen_params": {"snapshots": None}, "best_epoch": 5}
     assert _deep_note(single, "keras").startswith("6 epochs (best 5)")
     assert _deep_note({**single, "epochs_run": 1, "best_epoch": 1}, "keras").startswith("1 epoch (best 1)")
+    assert "1 epoch, best on PublicTest at epoch 1" in ModelCard({**single, "epochs_run": 1, "best_epoch": 1}).summary()
     assert "best on PublicTest at epoch 5" in ModelCard(single).summary()
 
 

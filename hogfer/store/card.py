@@ -125,7 +125,8 @@ class ModelCard(dict):
             snapshots = (self.get("chosen_params") or {}).get("snapshots")
             kept = (f"the ends of its {snapshots} cycles averaged" if snapshots
                     else f"best on {self['split']['validation']} at epoch {self.get('best_epoch')}")
-            chosen = f"  {self.get('epochs_run')} epochs, {kept} ({self.get('backend')} backend), class balancing {balancing}"
+            epochs = self.get("epochs_run")
+            chosen = f"  {epochs} epoch{'' if epochs == 1 else 's'}, {kept} ({self.get('backend')} backend), class balancing {balancing}"
         else:
             chosen = f"  chosen on {self['split']['validation']}: {self.get('chosen_params')}, class balancing {balancing}"
         lines = [f"{self.get('pipeline', self.name)}: {self.get('description')}"]
