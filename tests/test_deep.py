@@ -48,7 +48,9 @@ def test_seed_networks_by_name_and_their_errors():
     assert build_network("resnet34").name == "resnet34" and build_network("wider-cnn").name == "wider_cnn"
     resnet18 = build_network("resnet18", augment=False)
     assert sum("_add" in layer.name for layer in resnet18.layers) == 8  # 2+2+2+2 residual blocks
-    assert resnet18.get_layer("stage4_block2_out").output.shape[1:3] == (6, 6)  # 48 -> 24 -> 12 -> 6
+    assert resnet18.get_layer("stage4_block2_out").output.shape[1:3] == (3, 3)  # 48, pooled: 24 -> 12 -> 6 -> 3
+    assert build_network("resnet18", stem_pool=False).get_layer("stage4_block2_out").output.shape[1:3] == (6, 6)
+    assert 0.3e9 < count_macs(resnet18) < 0.33e9  # as its docstring states
     with pytest.raises(ValueError, match="depth must be one of"):
         build_resnet(depth=50)
     with pytest.raises(ValueError, match="unknown architecture 'alexnet'"):
@@ -853,3 +855,57 @@ def test_bench_inference_script(small_csv, faces, tmp_path, monkeypatch):
     assert row[0] == "xception" and row[3] == f"{best_float:,.0f}"
     assert row[2] == f"{payload['matmul_macs_per_s'] / payload['network_macs']['xception']:,.0f}"
     assert "float ceiling faces/s" in (tmp_path / "inference.md").read_text()
+
+
+def test_wider_cnn_is_the_network_its_docstring_tabulates():
+    model = build_wider_cnn(augment=False)
+    assert model.count_params() == 832 + 51_264 + 102_464 + 295_040 + 903
+    assert model.get_layer("pool3").output.shape[1:] == (6, 6, 64)
+    assert 46e6 < count_macs(model) < 47e6
+
+
+def test_training_precision_follows_the_cpu_flags(monkeypatch):
+    from hogfer.deep import precision
+
+    assert precision.training_policy("auto", flags={"avx2", "avx512f"}) == "float32"  # no native bf16
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert precision.training_policy("auto", flags={"avx512f", "avx512_bf16"}) == "mixed_bfloat16"
+    assert precision.training_policy("auto", flags={"amx_bf16"}) == "mixed_bfloat16"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # TensorFlow's bf16 kernels without oneDNN are emulated
+    assert precision.training_policy("auto", flags={"avx512_bf16"}) == "float32"
+    assert precision.training_policy("float32", flags={"avx512_bf16"}) == "float32"
+    assert precision.training_policy("mixed_bfloat16", flags=set()) == "mixed_bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        precision.training_policy("float16")
+    monkeypatch.setattr(precision, "_cpu_flag_set", lambda: {"avx2"})
+    assert precision.training_policy() == "float32"
+
+
+def test_bf16_training_keeps_float32_where_it_matters_and_predicts_like_float32():
+    # mixed bfloat16: convolutions in bf16, input scaling, augmentation and softmax in float32,
+    # float32 weights; its float32 inference network (what the ONNX copies are made from) agrees
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (160, 48, 48)).astype("uint8"), np.arange(160) % 7
+    clf = KerasFERClassifier("wider-cnn", epochs=1, batch_size=32, precision="mixed_bfloat16", tta=False).fit(X, y)
+    assert clf.precision_ == "mixed_bfloat16"
+    assert clf.model_.get_layer("conv1").compute_dtype == "bfloat16"
+    assert clf.model_.get_layer("conv1").variable_dtype == "float32"
+    for name in ("rescale", "predictions"):
+        assert clf.model_.get_layer(name).compute_dtype == "float32"
+    faces = X[:64, ..., None].astype("float32")
+    bf16 = np.asarray(clf.model_(faces, training=False))
+    fp32 = np.asarray(clf.inference_network()(faces, training=False))
+    assert bf16.dtype == np.float32
+    np.testing.assert_allclose(bf16, fp32, atol=0.02)  # bfloat16 keeps 8 bits of mantissa
+    assert np.mean(bf16.argmax(1) == fp32.argmax(1)) >= 0.9
+    assert KerasFERClassifier("wider-cnn", epochs=1, precision="float32", tta=False).fit(X, y).precision_ == "float32"
+
+
+def test_cosine_warm_up():
+    from hogfer.deep.schedules import cosine_learning_rate
+
+    rates = [cosine_learning_rate(e, 10, 1e-3, warmup_epochs=2) for e in range(10)]
+    assert rates[:3] == pytest.approx([1e-3 / 3, 2e-3 / 3, 1e-3])
+    assert all(a > b for a, b in zip(rates[2:], rates[3:]))
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        KerasFERClassifier("wider-cnn", epochs=3, warmup_epochs=3).fit(np.zeros((14, 48, 48)), np.arange(14) % 7)

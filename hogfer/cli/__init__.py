@@ -89,6 +89,12 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
     "--lr-schedule", type=click.Choice(["plateau", "cosine"]), default=None, help="Deep pipelines: halve on a validation plateau (default), or cosine decay over the epochs."
 )
 @click.option(
+    "--warmup-epochs", type=click.IntRange(min=0), default=None, metavar="N", help="Deep pipelines: with --lr-schedule cosine, N epochs of linear warm-up first (default 0)."
+)
+@click.option(
+    "--precision", type=click.Choice(["auto", "float32", "mixed_bfloat16"]), default=None, help="Deep pipelines: the number format of training (default auto: mixed bfloat16 on a CPU with native bfloat16, else float32)."
+)
+@click.option(
     "--snapshots", type=click.IntRange(min=2), default=None, metavar="M", help="Deep pipelines: a snapshot ensemble, the epochs split into M cosine cycles with restarts and the end of each kept (no early stopping)."
 )
 @click.option(
@@ -105,8 +111,8 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
 )
 @quiet_option
 def train(
-    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, optimizer, lr_schedule, snapshots,
-    time_limit, init_from, distill_from, distill_weight, quiet,
+    name, data_path, classes, out, n_jobs, seed, balance, epochs, learning_rate, optimizer, lr_schedule, warmup_epochs,
+    precision, snapshots, time_limit, init_from, distill_from, distill_weight, quiet,
 ):
     """Train pipeline NAME: fit on Training, choose on PublicTest, score PrivateTest.
 
@@ -116,7 +122,7 @@ def train(
     from hogfer.data.fer2013 import load_fer2013
     from hogfer.training.classical import check_train_request, train_and_save
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "optimizer": optimizer, "lr_schedule": lr_schedule, "snapshots": snapshots, "time_limit": time_limit, "init_from": init_from,
+    given = {"epochs": epochs, "learning_rate": learning_rate, "optimizer": optimizer, "lr_schedule": lr_schedule, "warmup_epochs": warmup_epochs, "precision": precision, "snapshots": snapshots, "time_limit": time_limit, "init_from": init_from,
              "distill_from": list(distill_from) or None, "distill_weight": distill_weight}
     deep_params = {k: v for k, v in given.items() if v is not None} or None
     check_train_request(name, classes, deep_params)  # before the data loads
@@ -345,4 +351,7 @@ for _command in (models_command, compress_command, onnx_command, rescore_command
 
 def main(argv=None):
     """Entry point of the ``hogfer`` console script."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the app's output, not TensorFlow's start-up notes
     return cli.main(args=argv, prog_name="hogfer")

@@ -54,6 +54,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         ``"cosine"`` decays it from ``learning_rate`` to 1e-6 over ``epochs``
         (Loshchilov & Hutter, 2017, without restarts), the better choice for
         a short run such as fine-tuning.
+    warmup_epochs : int, default=0
+        With ``lr_schedule="cosine"``: epochs of linear warm-up to ``learning_rate``
+        before the decay (Goyal et al., 2017).
     snapshots : int, default=None
         Train a snapshot ensemble of this many cosine cycles over ``epochs``
         (:mod:`hogfer.deep.snapshots`): no early stopping, ``lr_schedule`` ignored.
@@ -77,6 +80,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         views), ``"shifts"`` (the face, its mirror image and two crops shifted
         by 2 pixels) and ``"flip"`` (two) cost less; False predicts on the
         face alone.
+    precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
+        The number format of training (:func:`hogfer.deep.precision.training_policy`):
+        ``"auto"`` trains in mixed bfloat16 on a CPU with native bfloat16
+        arithmetic and in float32 elsewhere. Weights are float32 either way,
+        and the ONNX copies run in float32 (or 8 bits).
     engine : {"auto", "keras", "onnx", "onnx-int8"}, default="auto"
         What runs predictions: Keras, or onnxruntime on the float or the 8-bit
         ONNX copy of the network made by :meth:`compile_onnx`. ``"auto"`` takes
@@ -109,7 +117,9 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         labels alone, 1: the teachers alone). Used with ``distill_from``.
     n_jobs : int, default=None
         Jobs for the hybrid's feature extraction, in ``fit`` and, as set at
-        the time, in ``predict``/``predict_proba`` (``-1``: every core).
+        the time, in ``predict``/``predict_proba`` (``-1``: every core); and
+        TensorFlow's threads for one operation in ``fit`` (None or ``-1``:
+        every core; :func:`hogfer.deep.precision.configure_threads`).
     random_state : int, default=0
     verbose : int, default=0
         Log one line per epoch at INFO level when >= 1.
@@ -122,6 +132,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         The trained network (with ``snapshots``, the ensemble of its snapshots).
     history_ : dict of list
         Per-epoch loss and accuracy, training and validation, and seconds.
+    precision_ : str
+        The dtype policy the network trained under (``"float32"`` or ``"mixed_bfloat16"``).
     resumed_at_epoch_ : int
         Epochs already done in the checkpoint this fit resumed from (0 for a fresh run).
     end_epoch_ : int
@@ -159,6 +171,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=1e-3,
         optimizer="adam",
         lr_schedule="plateau",
+        warmup_epochs=0,
         snapshots=None,
         time_limit=None,
         label_smoothing=0.1,
@@ -167,6 +180,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         patience=12,
         tta=True,
+        precision="auto",
         engine="auto",
         checkpoint_dir=None,
         model_params=None,
@@ -183,6 +197,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.optimizer = optimizer
         self.lr_schedule = lr_schedule
+        self.warmup_epochs = warmup_epochs
         self.snapshots = snapshots
         self.time_limit = time_limit
         self.label_smoothing = label_smoothing
@@ -191,6 +206,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.patience = patience
         self.tta = tta
+        self.precision = precision
         self.engine = engine
         self.checkpoint_dir = checkpoint_dir
         self.model_params = model_params
@@ -208,16 +224,18 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             return {"image": x, "features": features.astype("float32")}
         return x
 
-    def _build(self, n_classes, n_features=None, *, augment=None):
+    def _build(self, n_classes, n_features=None, *, augment=None, policy="float32"):
         from hogfer.deep.models import build_hybrid
+        from hogfer.deep.precision import dtype_policy
         from hogfer.deep.seed_networks import build_network
 
         params = dict(self.model_params or {})
         augment = self.augment if augment is None else augment
         common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
-        if self.architecture == "hybrid":
-            return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
-        return build_network(self.architecture, INPUT_SHAPE, **common, **params)
+        with dtype_policy(policy):
+            if self.architecture == "hybrid":
+                return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
+            return build_network(self.architecture, INPUT_SHAPE, **common, **params)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
@@ -226,7 +244,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         """
         import keras
 
+        from hogfer.deep.precision import configure_threads, training_policy
+
         check_parameters(self)
+        configure_threads(None if self.n_jobs is None or self.n_jobs < 1 else self.n_jobs)
+        self.precision_ = training_policy(self.precision)
         images = as_image_stack(X)
         if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"KerasFERClassifier takes {IMAGE_SIZE}x{IMAGE_SIZE} faces; got {images.shape[1]}x{images.shape[2]}.")
@@ -251,7 +273,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
             teacher_proba, self.distilled_from_ = teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
             targets = (1.0 - self.distill_weight) * targets + self.distill_weight * teacher_proba
         model, initial_epoch, history, self.initialized_from_ = start_or_resume(
-            self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1])
+            self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1], policy=self.precision_)
         )
         self.end_epoch_ = budget_end(self.epochs, initial_epoch, history.get("seconds"), self.time_limit)
         if self.end_epoch_ < self.epochs:

@@ -39,15 +39,15 @@ def augmentation(name="augment", *, flip=True, shift=0.1, rotation=10.0, zoom=0.
     """
     steps = []
     if flip:
-        steps.append(layers.RandomFlip("horizontal", seed=seed, name=f"{name}_flip"))
+        steps.append(layers.RandomFlip("horizontal", seed=seed, name=f"{name}_flip", dtype="float32"))
     if rotation:
-        steps.append(layers.RandomRotation(rotation / 360.0, fill_mode="nearest", seed=seed, name=f"{name}_rotation"))
+        steps.append(layers.RandomRotation(rotation / 360.0, fill_mode="nearest", seed=seed, name=f"{name}_rotation", dtype="float32"))
     if zoom:
-        steps.append(layers.RandomZoom((-zoom, zoom), fill_mode="nearest", seed=seed, name=f"{name}_zoom"))
+        steps.append(layers.RandomZoom((-zoom, zoom), fill_mode="nearest", seed=seed, name=f"{name}_zoom", dtype="float32"))
     if shift:
-        steps.append(layers.RandomTranslation(shift, shift, fill_mode="nearest", seed=seed, name=f"{name}_shift"))
+        steps.append(layers.RandomTranslation(shift, shift, fill_mode="nearest", seed=seed, name=f"{name}_shift", dtype="float32"))
     if erasing:
-        steps.append(RandomErasing(probability=erasing, seed=seed, name=f"{name}_erasing"))
+        steps.append(RandomErasing(probability=erasing, seed=seed, name=f"{name}_erasing", dtype="float32"))
     return keras.Sequential(steps, name=name)
 
 
@@ -89,11 +89,17 @@ def _xception_trunk(x, block_filters, middle_blocks, l2):
 
 
 def _image_input(input_shape, augment, seed):
+    """The ``"image"`` input scaled to 0..1 and augmented, in float32 under any dtype policy."""
     image = keras.Input(shape=input_shape, name="image")
-    x = layers.Rescaling(1.0 / 255, name="rescale")(image)
+    x = layers.Rescaling(1.0 / 255, name="rescale", dtype="float32")(image)
     if augment:
         x = augmentation(seed=seed)(x)
     return image, x
+
+
+def _predictions(x, num_classes):
+    """The softmax classifier, in float32 under any dtype policy (:mod:`hogfer.deep.precision`)."""
+    return layers.Dense(num_classes, activation="softmax", name="predictions", dtype="float32")(x)
 
 
 def build_xception(
@@ -142,7 +148,7 @@ def build_xception(
     image, x = _image_input(input_shape, augment, seed)
     x = _xception_trunk(x, tuple(block_filters), middle_blocks, l2)
     x = layers.Dropout(dropout, name="dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model(image, out, name=name)
 
 
@@ -166,7 +172,7 @@ def build_simple_cnn(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), num_classes=7, *, 
     x = layers.BatchNormalization(name="fc1_bn")(x)
     x = layers.Activation("relu", name="fc1_act")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model(image, out, name=name)
 
 
@@ -227,7 +233,7 @@ def build_hybrid(
         f = layers.Dropout(feature_dropout[1], name="features_fc_dropout")(f)
     x = layers.Concatenate(name="fusion")([x, f])
     x = layers.Dropout(dropout, name="dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model({"image": image, "features": features}, out, name=name)
 
 

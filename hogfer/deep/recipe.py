@@ -35,6 +35,12 @@ def check_parameters(clf):
         raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {clf.architecture!r}.")
     if clf.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {clf.lr_schedule!r}.")
+    from hogfer.deep.precision import PRECISIONS
+
+    if not (isinstance(clf.warmup_epochs, int) and 0 <= clf.warmup_epochs < clf.epochs):
+        raise ValueError(f"warmup_epochs must be an integer from 0 to epochs - 1; got {clf.warmup_epochs!r}.")
+    if clf.precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}; got {clf.precision!r}.")
     if clf.optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {clf.optimizer!r}.")
     if not 0.0 <= clf.distill_weight <= 1.0:
@@ -79,7 +85,7 @@ def training_callbacks(clf, history, checkpoint, initial_epoch):
         log = SnapshotLog(snapshot_epochs(clf.epochs, clf.snapshots), checkpoint)  # before EpochLog moves the checkpoint on
         return [schedule, log, EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch)]
     if clf.lr_schedule == "cosine":
-        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.end_epoch_, clf.learning_rate))
+        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.end_epoch_, clf.learning_rate, clf.warmup_epochs))
     else:
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, clf.patience // 3), min_lr=1e-5)
     return [

@@ -9,9 +9,15 @@ __all__ = ["MIN_LEARNING_RATE", "cosine_learning_rate", "budget_end", "snapshot_
 MIN_LEARNING_RATE = 1e-6
 
 
-def cosine_learning_rate(epoch, epochs, learning_rate):
-    """The learning rate of (0-based) ``epoch``: cosine decay from ``learning_rate`` to 1e-6 over ``epochs``."""
-    progress = min(epoch / max(epochs, 1), 1.0)
+def cosine_learning_rate(epoch, epochs, learning_rate, warmup_epochs=0):
+    """The learning rate of (0-based) ``epoch``: cosine decay from ``learning_rate`` to 1e-6 over ``epochs``.
+
+    With ``warmup_epochs``, the first ones rise linearly to ``learning_rate``
+    (epoch ``i`` at ``(i + 1) / (warmup_epochs + 1)`` of it), and the decay takes the epochs after them.
+    """
+    if epoch < warmup_epochs:
+        return learning_rate * (epoch + 1) / (warmup_epochs + 1)
+    progress = min((epoch - warmup_epochs) / max(epochs - warmup_epochs, 1), 1.0)
     return MIN_LEARNING_RATE + (learning_rate - MIN_LEARNING_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 

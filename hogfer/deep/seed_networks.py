@@ -15,7 +15,7 @@ import keras
 from keras import layers
 
 from hogfer.data.fer2013 import IMAGE_SIZE
-from hogfer.deep.models import _check, _image_input
+from hogfer.deep.models import _check, _image_input, _predictions
 
 __all__ = ["build_network", "build_resnet", "build_vgg", "build_wider_cnn", "build_inception", "build_dexpression"]
 
@@ -33,24 +33,30 @@ def _conv_bn(x, filters, kernel, name, *, strides=1, l2=1e-4, activation="relu")
 def _head(x, num_classes, dropout, name, image):
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model(image, out, name=name)
 
 
-def build_resnet(input_shape=_SHAPE, num_classes=7, *, depth=18, widths=(64, 128, 256, 512), dropout=0.2, l2=1e-4,
-                 augment=True, seed=None, name=None):
+def build_resnet(input_shape=_SHAPE, num_classes=7, *, depth=18, widths=(64, 128, 256, 512), stem_pool=True, dropout=0.2,
+                 l2=1e-4, augment=True, seed=None, name=None):
     """A residual network of basic blocks (two 3x3 convolutions), depth 18 or 34.
 
-    A 3x3 stem keeps the 48x48 resolution (no 7x7 stride-2 stem nor max pooling,
-    which suit 224x224 images); four stages of ``widths`` filters, the last three
-    halving the resolution (48 -> 24 -> 12 -> 6), with (2, 2, 2, 2) blocks for
-    depth 18 and (3, 4, 6, 3) for depth 34; global average pooling, dropout, softmax.
+    The stem suits 48x48 faces: one 3x3 convolution at full resolution, then
+    (``stem_pool``) a 2x2 max pooling, instead of the 7x7 stride-2 convolution
+    and 3x3 stride-2 pooling that suit 224x224 images. Four stages of
+    ``widths`` filters follow, the last three halving the resolution
+    (24 -> 12 -> 6 -> 3), with (2, 2, 2, 2) blocks for depth 18 and
+    (3, 4, 6, 3) for depth 34; global average pooling, dropout, softmax.
+    ResNet-18 so costs about 0.31 G multiply-adds a face, each stage about a
+    quarter of it; without ``stem_pool`` (stages at 48 -> 24 -> 12 -> 6) 1.2 G.
     """
     _check(input_shape, num_classes)
     if depth not in _RESNET_BLOCKS:
         raise ValueError(f"depth must be one of {sorted(_RESNET_BLOCKS)}; got {depth!r}.")
     image, x = _image_input(input_shape, augment, seed)
     x = _conv_bn(x, widths[0], 3, "stem", l2=l2)
+    if stem_pool:
+        x = layers.MaxPooling2D(2, name="stem_pool")(x)
     for stage, (filters, blocks) in enumerate(zip(widths, _RESNET_BLOCKS[depth]), start=1):
         for block in range(1, blocks + 1):
             prefix = f"stage{stage}_block{block}"
@@ -83,24 +89,42 @@ def build_vgg(input_shape=_SHAPE, num_classes=7, *, widths=(64, 128, 256, 512), 
     for i in (1, 2):
         x = layers.Dense(dense, activation="relu", kernel_regularizer=reg, name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model(image, out, name=name)
 
 
-def build_wider_cnn(input_shape=_SHAPE, num_classes=7, *, widths=(64, 128, 256), dense=512, dropout=0.3, l2=1e-4,
+def build_wider_cnn(input_shape=_SHAPE, num_classes=7, *, widths=(32, 64, 64), dense=128, dropout=0.3, l2=1e-4,
                     augment=True, seed=None, name="wider_cnn"):
-    """The seeds' "wider" CNN: three 5x5 convolutions, each followed by max pooling, then a dense layer; 30% dropout."""
+    """The seeds' "wider" CNN: three 5x5 convolutions, each followed by max pooling, then a dense layer; 30% dropout.
+
+    ========================  ============  ==========
+    layer                     output        weights
+    ========================  ============  ==========
+    conv1: 5x5, 32, ReLU      48x48x32      832
+    pool1: 2x2 max            24x24x32
+    conv2: 5x5, 64, ReLU      24x24x64      51,264
+    pool2: 2x2 max            12x12x64
+    conv3: 5x5, 64, ReLU      12x12x64      102,464
+    pool3: 2x2 max            6x6x64
+    fc1: dense 128, ReLU      128           295,040
+    dropout 30%
+    predictions: softmax      7             903
+    ========================  ============  ==========
+
+    About 0.45 M weights and 46 M multiply-adds a face
+    (:func:`hogfer.deep.count_macs`). As described, no batch normalization;
+    ``l2`` weight decay on the convolutions and the dense layer.
+    """
     _check(input_shape, num_classes)
     reg = keras.regularizers.L2(l2) if l2 else None
     image, x = _image_input(input_shape, augment, seed)
     for i, filters in enumerate(widths, start=1):
-        x = _conv_bn(x, filters, 5, f"conv{i}", l2=l2)
-        x = layers.MaxPooling2D(2, name=f"conv{i}_pool")(x)
-        x = layers.Dropout(dropout, name=f"conv{i}_dropout")(x)
+        x = layers.Conv2D(filters, 5, padding="same", activation="relu", kernel_regularizer=reg, name=f"conv{i}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense, activation="relu", kernel_regularizer=reg, name="fc1")(x)
     x = layers.Dropout(dropout, name="fc1_dropout")(x)
-    out = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    out = _predictions(x, num_classes)
     return keras.Model(image, out, name=name)
 
 

@@ -221,7 +221,7 @@ def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
 
     Class balancing is on only with ``balance="on"`` (``auto`` would train twice).
     """
-    from hogfer import deep  # noqa: F401  first: its TensorFlow flags count only if set before Keras loads
+    from hogfer import deep  # noqa: F401
     import keras
 
     train, val, val_name = validation_split(data, random_state)
@@ -247,6 +247,7 @@ def train_deep(name, spec, data, *, n_jobs, random_state, balance, **params):
         "class_balancing": model.class_weight == "balanced",
         "balance_option": balance,
         "architecture": model.architecture,
+        "precision": model.precision_,
         "keras_model_name": model.model_.name,
         "n_parameters": int(model.model_.count_params()),
         "epochs_run": len(history.get("loss", [])),
