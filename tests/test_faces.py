@@ -191,3 +191,29 @@ def test_unknown_detector_is_one_line(tmp_path):
         find_faces(np.zeros((50, 50), np.uint8), detector="yolo")
     result = CliRunner().invoke(cli, ["predict", "x.png", "--detector", "yolo"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_faces_that_fill_the_image_are_found_in_a_framed_copy(fer):
+    # FER2013's faces fill their 48x48 image: dlib finds few of them as they are, the framed copy most
+    faces = fer.select("PublicTest").images[:40]
+    found = [find_faces(f) for f in faces]
+    assert sum(bool(f) for f in found) >= 36
+    one = next(f for f in found if f)[0]
+    assert np.all(one.box[:2] > -24) and np.all(one.box[2:] < 72)  # mapped back to the image's pixels
+    assert one.crop.shape == (48, 48) and one.landmarks.shape == (68, 2)
+    # the same face enlarged to fill a 350x350 photo, tight, is found too
+    import cv2
+
+    big = cv2.resize(faces[0], (350, 350), interpolation=cv2.INTER_CUBIC)
+    if found[0]:
+        (again,) = find_faces(big)
+        assert np.abs(again.box / (350 / 48) - found[0][0].box).max() < 8
+
+
+def test_cropped_images_are_one_face_each(fer):
+    face48 = fer.select("PublicTest").images[0]
+    (only,) = find_faces(face48, cropped=True)
+    assert np.array_equal(only.crop, face48)  # a FER2013 face is its own crop
+    assert tuple(only.box) == (0, 0, 47, 47) and only.landmarks.shape == (68, 2)
+    blank = np.full((60, 80), 128, np.uint8)
+    assert find_faces(blank) == [] and len(find_faces(blank, cropped=True)) == 1

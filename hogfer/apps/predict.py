@@ -52,7 +52,7 @@ def _classify(faces, model):
     return faces
 
 
-def predict_faces(image, model=None, *, detector="hog", upsample=1):
+def predict_faces(image, model=None, *, detector="hog", upsample=1, cropped=False):
     """Every face in one image with its emotion probabilities.
 
     Parameters
@@ -68,6 +68,9 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1):
         See :func:`hogfer.faces.photos.find_faces`.
     upsample : int, default=1
         See :func:`hogfer.faces.photos.find_faces`.
+    cropped : bool, default=False
+        The image is one face (as FER2013's are): no search; see
+        :func:`hogfer.faces.photos.find_faces`.
 
     Returns
     -------
@@ -85,7 +88,7 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1):
         from hogfer.store.emotion import default_model_name
 
         model = _cached_model(model or default_model_name())
-    return _classify(find_faces(image, detector=detector, upsample=upsample), model)
+    return _classify(find_faces(image, detector=detector, upsample=upsample, cropped=cropped), model)
 
 
 def _annotate(image, faces, model, path, output_dir):
@@ -103,7 +106,7 @@ def _annotate(image, faces, model, path, output_dir):
     return str(out)
 
 
-def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsample=1):
+def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsample=1, cropped=False):
     """Find every face in each image, classify it, optionally write annotated copies.
 
     Parameters
@@ -114,7 +117,7 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
         Emotion classifier; faces and landmarks only if None.
     output_dir : path-like, default=None
         Where annotated copies go (``<stem>.hogfer.jpg``), written atomically.
-    detector, upsample
+    detector, upsample, cropped
         See :func:`hogfer.faces.photos.find_faces`.
 
     Returns
@@ -134,7 +137,7 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
                 results.append({"file": str(path), "faces": [], "error": str(exc)})
                 bar.update()
                 continue
-            faces = _classify(find_faces(gray, detector=detector, upsample=upsample), model)
+            faces = _classify(find_faces(gray, detector=detector, upsample=upsample, cropped=cropped), model)
             result = {"file": str(path), "faces": [f.to_dict(i + 1) for i, f in enumerate(faces)]}
             if model is not None:
                 result["model"] = model.name

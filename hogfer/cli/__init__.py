@@ -259,9 +259,10 @@ detector_option = click.option(
 @model_option
 @detector_option
 @click.option("--upsample", type=click.IntRange(min=0, max=3), default=1, show_default=True, help="Times the image is doubled before the search (smaller faces, slower).")
+@click.option("--cropped", is_flag=True, help="Each image is one face, cut as FER2013's are: no search.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Annotated copies and predictions.json go here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def predict(inputs, model_name, detector, upsample, output_dir, as_json):
+def predict(inputs, model_name, detector, upsample, cropped, output_dir, as_json):
     """Emotion of every face in images or folders of images.
 
     Exit code 1 if an input could not be read or no face was found at all.
@@ -277,7 +278,7 @@ def predict(inputs, model_name, detector, upsample, output_dir, as_json):
     paths = collect_images(inputs)
     model = load_emotion_model(model_name)
     with show_progress(progress_wanted(as_json) and len(paths) > 1):
-        results = predict_images(paths, model, output_dir=output_dir, detector=detector, upsample=upsample)
+        results = predict_images(paths, model, output_dir=output_dir, detector=detector, upsample=upsample, cropped=cropped)
     if output_dir:
         with atomic_path(f"{output_dir}/predictions.json") as tmp:
             tmp.write_text(json.dumps(results, indent=1) + "\n")

@@ -40,6 +40,10 @@ DETECTORS = ("hog", "cnn")
 #: A face found only in a rotated copy must score this much to be kept
 #: (the upright pass keeps dlib's own threshold, 0).
 ROTATED_MIN_SCORE = 0.5
+#: The framed copy searched where nothing is found: its image at least this many pixels a side,
+#: and a border of this fraction of its longer side.
+PADDED_MIN_SIDE = 100
+PADDED_MARGIN = 0.5
 
 
 @dataclass
@@ -217,21 +221,52 @@ def _apply(matrix, points):
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
-def _hog_candidates(gray, upsample, angles):
-    """(box in the searched image, score, angle, map from the image to it) of every find, and the turned copies by angle."""
+def _hog_candidates(gray, upsample, angles, matrix=None):
+    """Every find of dlib's HOG detector in ``gray``, upright and in copies turned by ``angles``.
+
+    Each find is ``(box in the searched image, score, angle, map from the image to the
+    searched one (None: the image itself), the searched image)``; ``matrix`` is the map
+    to ``gray`` where ``gray`` is itself a copy of the image.
+    """
     boxes, scores = face.detect_faces(gray, upsample)
-    found = [(b, s, 0.0, None) for b, s in zip(boxes, scores)]
+    found = [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores)]
     if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
         from hogfer.faces.tracking import same_face
 
         boxes, scores = face.detect_faces(gray, 0)
-        found += [(b, s, 0.0, None) for b, s in zip(boxes, scores) if not any(same_face(b, f[0]) for f in found)]
-    copies = {}
+        found += [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores) if not any(same_face(b, f[0]) for f in found)]
     for angle in angles:
-        rotated, matrix = copies[float(angle)] = _rotated(gray, angle)
+        rotated, turn = _rotated(gray, angle)
+        to_rotated = turn if matrix is None else _compose(turn, matrix)
         boxes, scores = face.detect_faces(rotated, upsample)
-        found += [(b, s, float(angle), matrix) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
-    return found, copies
+        found += [(b, s, float(angle), to_rotated, rotated) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
+    return found
+
+
+def _compose(outer, inner):
+    """The affine map ``outer(inner(x))`` of two 2x3 maps."""
+    return np.hstack([outer[:, :2] @ inner[:, :2], outer[:, :2] @ inner[:, 2:] + outer[:, 2:]])
+
+
+def _padded(gray, min_side=PADDED_MIN_SIDE, margin=PADDED_MARGIN):
+    """``gray`` enlarged to ``min_side`` pixels at least and framed by a border of its median grey;
+    the copy, and the map from ``gray``'s pixels to it."""
+    import cv2
+
+    scale = max(1.0, min_side / min(gray.shape))
+    big = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    pad = int(margin * max(big.shape))
+    canvas = cv2.copyMakeBorder(big, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(big)))
+    return canvas, np.array([[scale, 0.0, pad], [0.0, scale, pad]])
+
+
+def _padded_candidates(gray, angles):
+    """The finds in a framed copy of ``gray`` (faces that fill the image): HOG upright and turned, else the CNN detector."""
+    canvas, matrix = _padded(gray)
+    found = _hog_candidates(canvas, 0, angles, matrix)
+    if not found:
+        found = [(box, score, 0.0, matrix, canvas) for box, score, *_ in _cnn_candidates(canvas, 0)]
+    return found
 
 
 def _cnn_candidates(gray, upsample, max_pixels=5e5):
@@ -243,7 +278,7 @@ def _cnn_candidates(gray, upsample, max_pixels=5e5):
     for d in cnn_face_detector()(np.ascontiguousarray(small), upsample):
         r = d.rect
         box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float) / scale
-        found.append((box, float(d.confidence), 0.0, None))
+        found.append((box, float(d.confidence), 0.0, None, gray))
     return found
 
 
@@ -262,7 +297,7 @@ def _invert(matrix):
     return cv2.invertAffineTransform(matrix)
 
 
-def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=IMAGE_SIZE):
+def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=IMAGE_SIZE, cropped=False):
     """Every face in an image, with its 68 landmarks and aligned crop.
 
     Parameters
@@ -280,36 +315,63 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
         faces; ``()`` for none.
     size : int, default=48
         Side of the aligned crops.
+    cropped : bool, default=False
+        The image is one face, cut as FER2013's are: no search; the face's box
+        is the whole image, its landmarks are found in it, and its crop is the
+        image scaled to ``size``.
 
     Returns
     -------
     list of Face
         Sorted left to right.
+
+    Notes
+    -----
+    Where the search finds no face, it searches again a copy of the image
+    enlarged to at least 100 pixels a side and framed by a border half its
+    size, of its median grey: a face that fills the image, with no margin
+    around it (a cropped face), is found there, by the HOG detector (upright
+    and turned by ``angles``) or else by the CNN detector.
     """
     if detector not in DETECTORS:
         raise HogferError(f"unknown face detector {detector!r}: choose from {', '.join(DETECTORS)}.")
     _, gray = read_image(image)
+    if cropped:
+        return [_whole_image_face(gray, size)]
     if detector == "hog":
-        candidates, copies = _hog_candidates(gray, upsample, angles)
+        candidates = _hog_candidates(gray, upsample, angles)
     else:
-        candidates, copies = _cnn_candidates(gray, upsample), {}
+        candidates = _cnn_candidates(gray, upsample)
+    if not candidates:
+        candidates = _padded_candidates(gray, angles)
     from hogfer.faces.tracking import same_face
 
-    # Every upright find is kept (so at least dlib's own faces come back); a find in a
-    # turned copy adds a face, or replaces the one upright find it overlaps if it scores higher.
-    kept = [(np.asarray(b, float), b, s, a, m) for b, s, a, m in candidates if m is None]
-    for box, score, angle, matrix in sorted((c for c in candidates if c[3] is not None), key=lambda c: -c[1]):
+    # Every find in the image itself is kept (so at least dlib's own faces come back); a find in a
+    # copy adds a face, or replaces the one upright find it overlaps if it scores higher.
+    kept = [(np.asarray(c[0], float), *c) for c in candidates if c[3] is None]
+    for box, score, angle, matrix, searched in sorted((c for c in candidates if c[3] is not None), key=lambda c: -c[1]):
         upright = _upright_box(box, matrix)
         overlapping = [i for i, k in enumerate(kept) if same_face(upright, k[0])]
         if not overlapping:
-            kept.append((upright, box, score, angle, matrix))
+            kept.append((upright, box, score, angle, matrix, searched))
         elif len(overlapping) == 1 and score > kept[overlapping[0]][2] and kept[overlapping[0]][4] is None:
-            kept[overlapping[0]] = (upright, box, score, angle, matrix)
+            kept[overlapping[0]] = (upright, box, score, angle, matrix, searched)
     faces = []
-    for upright, box, score, angle, matrix in kept:
-        if matrix is None:
-            points = face.predict_landmarks(gray, box)
-        else:
-            points = _apply(_invert(matrix), face.predict_landmarks(copies[angle][0], box)).astype(np.float32)
+    for upright, box, score, angle, matrix, searched in kept:
+        points = face.predict_landmarks(searched, box)
+        if matrix is not None:
+            points = _apply(_invert(matrix), points).astype(np.float32)
         faces.append(Face(upright, points, float(score), angle, face.align_face(gray, points, size)))
     return sorted(faces, key=lambda f: (f.box[0], f.box[1]))
+
+
+def _whole_image_face(gray, size):
+    """The one face of an image that is a face (``cropped=True``)."""
+    import cv2
+
+    h, w = gray.shape
+    box = np.array([0, 0, w - 1, h - 1])
+    points = face.predict_landmarks(gray, box)
+    interpolation = cv2.INTER_AREA if min(h, w) >= size else cv2.INTER_CUBIC
+    crop = cv2.resize(gray, (size, size), interpolation=interpolation)
+    return Face(box.astype(float), points, 0.0, 0.0, crop)
