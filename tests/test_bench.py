@@ -18,7 +18,17 @@ def private_models(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_models, tmp_path):
+def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_models, tmp_path, monkeypatch):
+    import shutil
+
+    import hogfer.store.files
+
+    # a shipped folder that holds xception alone, so that simple-cnn is missing whatever ships
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for suffix in (".json", ".skops"):
+        shutil.copy(hogfer.store.files.shipped_dir() / f"xception{suffix}", shipped)
+    monkeypatch.setattr(hogfer.store.files, "shipped_dir", lambda: shipped)
     out = tmp_path / "bench"
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\n<!-- bench:start -->\nold\n<!-- bench:end -->\n\nafter\n")
@@ -44,6 +54,12 @@ def test_bench_scores_classical_and_reports_missing_deep(small_csv, private_mode
             "predict_faces_per_s", "size_bytes", "seed_accuracy"} <= set(table[0])
     text = readme.read_text()
     assert "old" not in text and "| svm-landmarks" in text and text.endswith("after\n")
+    # the README's copy is short: at most 7 columns, a caption under 300 characters, what ships at a glance
+    header = next(line for line in text.splitlines() if line.startswith("| pipeline"))
+    assert header.count("|") - 1 <= 7 and "ships" in header
+    caption = next(line for line in text.splitlines() if line.startswith("FER2013"))
+    assert len(caption) <= 300
+    assert "| simple-cnn" not in text  # a missing row is in results.md, not in the README's table
     assert "PrivateTest acc %" in (out / "results.md").read_text()
 
     # The README part regenerates from results.json alone.
@@ -252,7 +268,7 @@ def test_bench_says_first_what_it_will_do(tmp_path, monkeypatch):
     monkeypatch.delenv("HOGFER_MODELS", raising=False)
     shipped = files.list_models()
     assert {"lgbm-pixels", "svm-hog"} <= set(shipped)  # every classical pipeline ships
-    monkeypatch.setattr(files, "list_models", lambda: {k: v for k, v in shipped.items() if k != "svm-hog"})
+    monkeypatch.setattr(files, "list_models", lambda: {k: v for k, v in shipped.items() if k not in ("svm-hog", "simple-cnn")})
     plan = plan_benchmark(["lgbm-pixels", "svm-hog", "simple-cnn", "ensemble"])
     assert plan == {"shipped": ["lgbm-pixels"], "cached": [], "train": ["svm-hog"], "missing": ["simple-cnn"], "derived": ["ensemble"]}
     assert "trains 1 first (svm-hog)" in plan_text(plan)  # no earlier run: no estimate

@@ -348,12 +348,15 @@ def test_a_time_limit_ends_the_run_sooner_and_its_cosine_decay_with_it(faces, tm
             KerasFERClassifier("simple-cnn", epochs=4, **bad).fit(images[:64], labels[:64])
 
 
-def test_sgd_with_nesterov_momentum_is_an_optimizer_choice(faces):
+def test_sgd_with_nesterov_momentum_is_an_optimizer_choice(faces, tmp_path):
+    import keras
+
     images, labels = faces
-    clf = KerasFERClassifier("dexpression", epochs=1, batch_size=32, tta=False, optimizer="sgd", learning_rate=0.01)
+    clf = KerasFERClassifier("dexpression", epochs=1, batch_size=32, tta=False, optimizer="sgd", learning_rate=0.01, checkpoint_dir=str(tmp_path))
     clf.fit(images[:64], labels[:64])
-    assert type(clf.model_.optimizer).__name__ == "SGD" and clf.model_.optimizer.nesterov
-    assert float(clf.model_.optimizer.momentum) == pytest.approx(0.9)
+    optimizer = keras.models.load_model(tmp_path / "last.keras").optimizer  # the checkpoint keeps the training state
+    assert type(optimizer).__name__ == "SGD" and optimizer.nesterov
+    assert float(optimizer.momentum) == pytest.approx(0.9)
     with pytest.raises(ValueError, match="optimizer must be"):
         clf.set_params(optimizer="rmsprop").fit(images[:64], labels[:64])
 
@@ -611,14 +614,14 @@ def test_full_range_int8_copies_run_only_where_the_cpu_computes_them_exactly(fac
     # a full-range copy (or one saved before the choice was recorded) on a CPU that saturates: the float copy
     clf.onnx_int8_reduce_range_ = None
     monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda: False)
-    with caplog.at_level("INFO", logger="hogfer.deep.classifier"):
+    with caplog.at_level("INFO", logger="hogfer.deep.engines"):
         assert clf.set_params(engine="auto").engine_used_ == "onnx"
         assert clf.engine_used_ == "onnx"
     notices = [r for r in caplog.records if "saturate" in r.getMessage()]
     assert len(notices) == 1 and notices[0].levelname == "INFO"  # once per model and engine
     assert "its float ONNX copy" in notices[0].getMessage()  # naming what runs
     caplog.clear()
-    with caplog.at_level("WARNING", logger="hogfer.deep.classifier"):
+    with caplog.at_level("WARNING", logger="hogfer.deep.engines"):
         assert clf.set_params(engine="onnx-int8").engine_used_ == "onnx-int8"  # asked for: it runs, with a warning
     assert any("engine='auto' avoids it" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
     clf.onnx_model_ = None
@@ -881,20 +884,24 @@ def test_training_precision_follows_the_cpu_flags(monkeypatch):
     assert precision.training_policy() == "float32"
 
 
-def test_bf16_training_keeps_float32_where_it_matters_and_predicts_like_float32():
+def test_bf16_training_keeps_float32_where_it_matters_and_predicts_like_float32(tmp_path):
     # mixed bfloat16: convolutions in bf16, input scaling, augmentation and softmax in float32,
-    # float32 weights; its float32 inference network (what the ONNX copies are made from) agrees
+    # float32 weights; the fitted model_ is its float32 copy, which agrees with it
+    import keras
+
     rng = np.random.default_rng(0)
     X, y = rng.integers(0, 256, (160, 48, 48)).astype("uint8"), np.arange(160) % 7
-    clf = KerasFERClassifier("wider-cnn", epochs=1, batch_size=32, precision="mixed_bfloat16", tta=False).fit(X, y)
+    clf = KerasFERClassifier("wider-cnn", epochs=1, batch_size=32, precision="mixed_bfloat16", tta=False, checkpoint_dir=str(tmp_path)).fit(X, y)
     assert clf.precision_ == "mixed_bfloat16"
-    assert clf.model_.get_layer("conv1").compute_dtype == "bfloat16"
-    assert clf.model_.get_layer("conv1").variable_dtype == "float32"
+    trained = keras.models.load_model(tmp_path / "last.keras", compile=False)  # the network as it trained
+    assert trained.get_layer("conv1").compute_dtype == "bfloat16"
+    assert trained.get_layer("conv1").variable_dtype == "float32"
     for name in ("rescale", "predictions"):
-        assert clf.model_.get_layer(name).compute_dtype == "float32"
+        assert trained.get_layer(name).compute_dtype == "float32"
+    assert {layer.compute_dtype for layer in clf.model_.layers} == {"float32"}
     faces = X[:64, ..., None].astype("float32")
-    bf16 = np.asarray(clf.model_(faces, training=False))
-    fp32 = np.asarray(clf.inference_network()(faces, training=False))
+    bf16 = np.asarray(trained(faces, training=False))
+    fp32 = np.asarray(clf.model_(faces, training=False))
     assert bf16.dtype == np.float32
     np.testing.assert_allclose(bf16, fp32, atol=0.02)  # bfloat16 keeps 8 bits of mantissa
     assert np.mean(bf16.argmax(1) == fp32.argmax(1)) >= 0.9
@@ -909,3 +916,28 @@ def test_cosine_warm_up():
     assert all(a > b for a, b in zip(rates[2:], rates[3:]))
     with pytest.raises(ValueError, match="warmup_epochs"):
         KerasFERClassifier("wider-cnn", epochs=3, warmup_epochs=3).fit(np.zeros((14, 48, 48)), np.arange(14) % 7)
+
+
+def test_odd_training_sets_train_on_several_threads_and_odd_batches_are_refused(faces):
+    # TensorFlow's oneDNN kernels for separable convolutions with batch normalization
+    # aborted the process on an odd-sized training batch with two threads.
+    images, labels = faces
+    small = {"block_filters": (8, 16), "middle_blocks": 0}
+    clf = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, n_jobs=2, model_params=small)
+    clf.fit(images[:57], labels[:57], X_val=images[57:64], y_val=labels[57:64])
+    assert clf.predict(images[:3]).shape == (3,)
+    with pytest.raises(ValueError, match="batch_size must be an even integer"):
+        KerasFERClassifier("simple-cnn", epochs=1, batch_size=33).fit(images[:64], labels[:64])
+
+
+def test_keras_weights_stored_in_half_precision_halve_the_file_and_still_predict(tiny_network):
+    _, blob = tiny_network
+    clf = pickle.loads(blob)
+    faces = np.random.default_rng(1).integers(0, 256, (8, 48, 48)).astype("uint8")
+    full = clf.set_params(engine="keras").predict_proba(faces)
+    clf.keras_weights_dtype_ = "float16"
+    halved_blob = pickle.dumps(clf)
+    assert len(halved_blob) < 0.7 * len(pickle.dumps(pickle.loads(blob)))
+    halved = pickle.loads(halved_blob)
+    assert {w.dtype for w in halved.model_.get_weights()} == {np.dtype("float32")}
+    np.testing.assert_allclose(halved.predict_proba(faces), full, atol=5e-3)

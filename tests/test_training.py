@@ -262,7 +262,9 @@ def test_importing_hogfer_deep_sets_no_environment_variable():
     import subprocess
     import sys
 
-    code = "import os; before = dict(os.environ); import hogfer.deep; print(sorted(set(os.environ.items()) ^ set(before.items())))"
+    # the libraries hogfer.deep imports set their own variables (TF2_BEHAVIOR, ...): import them first
+    code = ("import os, cv2, keras, tensorflow; before = dict(os.environ); import hogfer.deep; "
+            "print(sorted(set(os.environ.items()) ^ set(before.items())))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"

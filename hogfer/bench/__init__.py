@@ -9,7 +9,7 @@ Nothing in the table is typed by hand.
 """
 
 from hogfer.bench.ensemble import choose_ensemble
-from hogfer.bench.report import load_results, merge_results, previous_results, render_table, update_readme, with_dependent_rows, write_results
+from hogfer.bench.report import load_results, merge_results, previous_results, render_summary, render_table, update_readme, with_dependent_rows, write_results
 from hogfer.bench.run import TABLE_ORDER, all_pipelines, run_benchmark
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "write_results",
     "update_readme",
     "render_table",
+    "render_summary",
     "load_results",
     "previous_results",
 ]

@@ -10,7 +10,8 @@ from hogfer.cli._options import data_option
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder to write the model to; default: the user model cache.")
 @click.option("--int8/--no-int8", default=True, show_default=True, help="Also make an 8-bit copy calibrated on 512 training faces.")
 @click.option("--float/--no-float", "keep_float", default=True, show_default=True, help="Keep the float copy (--no-float saves its size).")
-def onnx_command(model_name, data_path, out, int8, keep_float):
+@click.option("--half-weights", is_flag=True, help="Store the Keras weights (explain, retraining) in float16: half their size.")
+def onnx_command(model_name, data_path, out, int8, keep_float, half_weights):
     """Attach ONNX copies to the deep model MODEL (name or file) for fast CPU inference.
 
     The float copy is checked against Keras on validation faces, the 8-bit copy
@@ -25,7 +26,7 @@ def onnx_command(model_name, data_path, out, int8, keep_float):
 
     dataset = load_fer2013(data_path)
     out = out or cache_dir("models")
-    card = add_onnx(model_name, dataset, out, int8=int8, keep_float=keep_float, allow_external=True)
+    card = add_onnx(model_name, dataset, out, int8=int8, keep_float=keep_float, half_weights=half_weights, allow_external=True)
     click.echo(f"{card.name}: {card.onnx_summary()}; wrote {out}/{card.name}.skops and .json")
 
 

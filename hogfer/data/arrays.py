@@ -17,7 +17,7 @@ from hogfer.exceptions import DataError
 
 __all__ = ["read_arrays", "write_arrays", "save_arrays"]
 
-logger = logging.getLogger("hogfer.data.fer2013")
+logger = logging.getLogger(__name__)
 VERSION = 1
 IMAGE_SIZE = 48  # FER2013 faces are 48x48 (re-exported by hogfer.data.fer2013)
 USAGES = ("Training", "PublicTest", "PrivateTest")

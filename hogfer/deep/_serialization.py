@@ -8,13 +8,22 @@ import numpy as np
 
 
 def pack_network(state, attr):
-    """Replace the Keras model ``state[attr]`` (e.g. ``"model_"``) by its JSON and weights, in place."""
+    """Replace the Keras model ``state[attr]`` (e.g. ``"model_"``) by its JSON and weights, in place.
+
+    Where ``state["keras_weights_dtype_"]`` is ``"float16"``, float32 weights are
+    stored in half precision (half the size; :func:`unpack_network` widens them again).
+    """
     model = state.pop(attr, None)
     if model is not None:
         stem = attr.rstrip("_")
+        half = state.get("keras_weights_dtype_") == "float16"
         state[f"{stem}_json_"] = model.to_json()
-        state[f"{stem}_weights_"] = [np.asarray(w) for w in model.get_weights()]
+        state[f"{stem}_weights_"] = [_halved(np.asarray(w)) if half else np.asarray(w) for w in model.get_weights()]
     return state
+
+
+def _halved(weight):
+    return weight.astype(np.float16) if weight.dtype == np.float32 else weight
 
 
 def unpack_network(state, attr):
@@ -28,7 +37,7 @@ def unpack_network(state, attr):
         from hogfer.deep.layers import RandomErasing  # noqa: F401  (importing it registers the custom layer)
 
         model = keras.models.model_from_json(config)
-        model.set_weights([np.asarray(w) for w in weights])
+        model.set_weights([np.asarray(w, dtype=np.float32) if np.asarray(w).dtype == np.float16 else np.asarray(w) for w in weights])
         state[attr] = model
     return state
 

@@ -23,9 +23,8 @@ from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
-from hogfer.deep.recipe import ARCHITECTURES, check_parameters, start_or_resume, teacher_probabilities, training_callbacks, validation_split
+from hogfer.deep.recipe import ARCHITECTURES, check_parameters, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
 from hogfer.deep.schedules import budget_end
-from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
 
@@ -44,6 +43,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     epochs : int, default=60
         Most epochs (early stopping usually ends sooner).
     batch_size : int, default=64
+        An even number: TensorFlow's oneDNN CPU kernels can abort the process
+        on an odd-sized training batch, so an odd training set also loses one face.
     learning_rate : float, default=1e-3
         The initial learning rate.
     optimizer : {"adam", "sgd"}, default="adam"
@@ -102,16 +103,14 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         trust) or a ``.keras`` file. Every layer with the same name and weight
         shapes takes that network's weights (the hybrid, say, starts its image
         trunk from a trained xception); the others start afresh. Ignored when
-        resuming from a checkpoint. The source must not have been trained on
-        the data you score on.
+        resuming. The source must not have been trained on the data you score on.
     distill_from : str or list of str, default=None
         Knowledge distillation (Hinton et al., 2015): train towards a mix of
         the labels and the mean predicted probabilities of these trained
         hogfer models (names, or paths of files you trust) on the training
-        faces, each predicting as it is configured (its TTA included). The
-        teachers must not have been trained on the data you validate or score
-        on. Their probabilities are computed once per fit (kept in the
-        checkpoint to resume).
+        faces, each predicting as it is configured (its TTA included), computed
+        once per fit (kept in the checkpoint). The teachers must not have been
+        trained on the data you validate or score on.
     distill_weight : float, default=0.5
         Share of the teachers' probabilities in the training targets (0: the
         labels alone, 1: the teachers alone). Used with ``distill_from``.
@@ -129,7 +128,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
         Class labels seen in ``fit``.
     model_ : keras.Model
-        The trained network (with ``snapshots``, the ensemble of its snapshots).
+        The trained network in float32 whatever ``precision_`` it trained under,
+        so its predictions do not depend on the CPU (with ``snapshots``, their ensemble).
     history_ : dict of list
         Per-epoch loss and accuracy, training and validation, and seconds.
     precision_ : str
@@ -253,11 +253,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"KerasFERClassifier takes {IMAGE_SIZE}x{IMAGE_SIZE} faces; got {images.shape[1]}x{images.shape[2]}.")
         self.classes_, images, y_idx, val_images, val_idx = validation_split(images, y, X_val, y_val, self.random_state)
+        images, y_idx = even_training_set(images, y_idx)
         self.n_features_in_ = IMAGE_SIZE * IMAGE_SIZE
         keras.utils.set_random_seed(self.random_state)
-
-        train_features = val_features = None
-        self.features_ = None
+        train_features = val_features = self.features_ = None
         if self.architecture == "hybrid":
             self.features_ = feature_pipeline(self.n_jobs)
             train_features = self.features_.fit_transform(images)
@@ -272,38 +271,26 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         if self.distill_from:
             teacher_proba, self.distilled_from_ = teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
             targets = (1.0 - self.distill_weight) * targets + self.distill_weight * teacher_proba
+        n_features = None if train_features is None else train_features.shape[1]
         model, initial_epoch, history, self.initialized_from_ = start_or_resume(
-            self, checkpoint, lambda: self._build(n_classes, None if train_features is None else train_features.shape[1], policy=self.precision_)
+            self, checkpoint, lambda: self._build(n_classes, n_features, policy=self.precision_)
         )
         self.end_epoch_ = budget_end(self.epochs, initial_epoch, history.get("seconds"), self.time_limit)
         if self.end_epoch_ < self.epochs:
             logger.warning("time limit: the run ends at epoch %d of %d", self.end_epoch_, self.epochs)
         weights = None
         if self.class_weight == "balanced":
-            w = compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx)
-            weights = dict(enumerate(w.tolist()))
+            weights = dict(enumerate(compute_class_weight("balanced", classes=np.arange(n_classes), y=y_idx).tolist()))
         callbacks = training_callbacks(self, history, checkpoint, initial_epoch)
-        model.fit(
-            x_train,
-            targets,
-            validation_data=(x_val, onehot[val_idx]),
-            epochs=self.end_epoch_,
-            initial_epoch=initial_epoch,
-            batch_size=self.batch_size,
-            class_weight=weights,
-            callbacks=callbacks,
-            verbose=0,
-            shuffle=True,
-        )
-        if self.snapshots:
-            n_features = None if train_features is None else train_features.shape[1]
-            log = next(c for c in callbacks if isinstance(c, SnapshotLog))
-            model = snapshot_ensemble(log.weights, lambda augment: self._build(n_classes, n_features, augment=augment), f"{model.name}_snapshots")
+        model.fit(x_train, targets, validation_data=(x_val, onehot[val_idx]), epochs=self.end_epoch_, initial_epoch=initial_epoch,
+                  batch_size=self.batch_size, class_weight=weights, callbacks=callbacks, verbose=0, shuffle=True)
+        model = final_network(model, callbacks, lambda augment=None: self._build(n_classes, n_features, augment=augment), self.precision_)
         self.model_ = model
         self.history_ = history
         self.resumed_at_epoch_ = initial_epoch
         self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = self.onnx_int8_reduce_range_ = None
-        self.__dict__.pop("_onnx_session", None)
+        for stale in ("_onnx_session", "keras_weights_dtype_"):  # new weights are stored in full unless halved again
+            self.__dict__.pop(stale, None)
         return self
 
     # ------------------------------------------------------------------ inference
@@ -318,25 +305,19 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         return inference_network(self.model_, lambda: self._build(len(self.classes_), n_features, augment=False))
 
     def compile_onnx(self, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):
-        """Attach ONNX copies of the network for fast CPU inference.
+        """Attach ONNX copies of the network for fast CPU inference (the ``export`` extra converts).
 
-        The float copy (``onnx_model_``) must give the same probabilities as
-        Keras on the faces ``X_check`` (within 1e-4). With ``X_calibration``,
-        an 8-bit copy (``onnx_int8_model_``, see
-        :func:`hogfer.deep.onnx.quantize_onnx`) is calibrated on those faces
-        and must predict Keras' class on at least ``min_agreement`` of
-        ``X_check``. A copy that fails its check raises ``RuntimeError``
-        (:class:`~hogfer.deep.onnx.QuantizationError` for the 8-bit one) and
-        the model is left unchanged. Needs ``onnx`` and ``tf2onnx`` (the ``export``
-        extra) to convert, only onnxruntime to run.
+        The float copy (``onnx_model_``) must give Keras' probabilities on ``X_check``
+        (within 1e-4); the 8-bit one (``onnx_int8_model_``, :func:`hogfer.deep.onnx.quantize_onnx`),
+        calibrated on ``X_calibration``, Keras' class on ``min_agreement`` of them. A copy that
+        fails raises ``RuntimeError`` (``QuantizationError``) and leaves the model unchanged.
 
         Parameters
         ----------
         X_check : array-like of faces
             Faces both runtimes are compared on (validation faces, say).
         X_calibration : array-like of faces, default=None
-            Faces that set the 8-bit ranges (a few hundred training faces);
-            None makes no 8-bit copy.
+            A few hundred training faces for the 8-bit ranges; None makes no 8-bit copy.
         keep_float : bool, default=True
             Keep the float copy beside the 8-bit one; False saves its size.
         min_agreement : float, default=0.97
@@ -358,7 +339,6 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         from hogfer.deep.engines import choose_network
 
         return choose_network(self)
-
 
     @property
     def engine_used_(self):

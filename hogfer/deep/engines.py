@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = ["compile_onnx", "choose_network", "int8_copy_exact_here"]
 
-logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier
+logger = logging.getLogger(__name__)
 
 
 def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):

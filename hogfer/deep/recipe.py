@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import time
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,10 @@ from hogfer._io import temporary_path
 from hogfer._progress import progress_bar
 from hogfer.deep.schedules import MIN_LEARNING_RATE, budget_end, cosine_learning_rate  # noqa: F401  (public here too)
 
-__all__ = ["check_parameters", "validation_split", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
+__all__ = ["check_parameters", "even_training_set", "final_network", "validation_split", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
 
-logger = logging.getLogger("hogfer.deep.classifier")  # the messages are about the classifier's run
+logger = logging.getLogger(__name__)
 ARCHITECTURES = ("xception", "simple-cnn", "hybrid", "resnet18", "resnet34", "vgg", "wider-cnn", "inception", "dexpression")
 LR_SCHEDULES = ("plateau", "cosine")
 
@@ -33,6 +34,8 @@ def check_parameters(clf):
 
     if clf.architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {clf.architecture!r}.")
+    if not (isinstance(clf.batch_size, Integral) and clf.batch_size >= 2 and clf.batch_size % 2 == 0):
+        raise ValueError(f"batch_size must be an even integer >= 2 (odd training batches can crash TensorFlow's CPU kernels); got {clf.batch_size!r}.")
     if clf.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {clf.lr_schedule!r}.")
     from hogfer.deep.precision import PRECISIONS
@@ -50,6 +53,39 @@ def check_parameters(clf):
         raise ValueError(f"time_limit must be a positive number of seconds; got {clf.time_limit!r}.")
     if clf.time_limit is not None and clf.snapshots:
         raise ValueError("time_limit cannot end a snapshot ensemble early: its cycles are laid out over all the epochs.")
+
+
+def even_training_set(images, y_idx):
+    """``(images, y_idx)`` with an even number of faces: the last one dropped from an odd set.
+
+    With an even ``batch_size`` every training batch is then even: TensorFlow's
+    oneDNN CPU kernels (separable convolutions with batch normalization, on
+    more than one thread) can abort the process on an odd-sized training batch.
+    """
+    if len(y_idx) % 2 and len(y_idx) > 1:
+        logger.debug("odd training set: its last face is left out (%d -> %d faces)", len(y_idx), len(y_idx) - 1)
+        return images[:-1], y_idx[:-1]
+    return images, y_idx
+
+
+def final_network(model, callbacks, rebuild, precision):
+    """The network ``fit`` keeps: the snapshot ensemble where one was trained, else ``model`` in float32.
+
+    ``rebuild(augment=None)`` builds the architecture in float32; a network
+    trained under a mixed policy is copied into it (weights and random streams),
+    so that predictions do not depend on the CPU's bfloat16 arithmetic.
+    """
+    from hogfer.deep.snapshots import SnapshotLog, snapshot_ensemble
+
+    log = next((c for c in callbacks if isinstance(c, SnapshotLog)), None)
+    if log is not None:
+        return snapshot_ensemble(log.weights, lambda augment: rebuild(augment), f"{model.name}_snapshots")
+    if precision == "float32":
+        return model
+    network = rebuild()
+    network.set_weights(model.get_weights())
+    restore_seed_states(network, seed_states(model))
+    return network
 
 
 def validation_split(images, y, X_val, y_val, random_state):

@@ -25,7 +25,7 @@ from hogfer.training.protocol import validation_split
 
 __all__ = ["compress_model", "compression_candidates", "compression_setting", "compress_text"]
 
-logger = logging.getLogger("hogfer.training.compress")
+logger = logging.getLogger(__name__)
 
 #: Principal components and quantisation steps :func:`compress_model` tries.
 COMPONENTS = (16, 24, 32, 48, 64, 96, 128, 160, 192, 256, 384)

@@ -24,7 +24,7 @@ from hogfer.tta import tta_label
 
 __all__ = ["train_deep", "attach_onnx", "add_onnx", "rescore_model", "rescore_text"]
 
-logger = logging.getLogger("hogfer.training.classical")
+logger = logging.getLogger(__name__)
 
 
 _BACKEND_FLAGS = ("KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -91,7 +91,7 @@ def score_deep(model, val, test, emotions):
     return val_scores, test_pred, time.perf_counter() - t0
 
 
-def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_external=False):
+def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, half_weights=False, allow_external=False):
     """Attach ONNX copies to a trained deep model and write it to ``out_dir``.
 
     The float copy is checked against Keras on validation faces of ``data``;
@@ -99,7 +99,9 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
     and checked on the same validation faces. The model's scores and its
     prediction time are measured again with the engine it now predicts with
     (``predict_engine``); those of the engine before are kept under
-    ``metrics_before_onnx``. Returns the metadata as written.
+    ``metrics_before_onnx``. With ``half_weights``, the Keras weights (which
+    ``explain`` and retraining use; the ONNX copies are made from them first)
+    are stored in float16. Returns the metadata as written.
     """
     from hogfer.store.files import load_model, save_model
 
@@ -129,6 +131,9 @@ def add_onnx(name_or_path, data, out_dir, *, int8=True, keep_float=True, allow_e
         metadata["metrics"] = scores_metadata(data, val_scores, test, test_pred)
         metadata["test_predict_seconds"] = round(predict_seconds, 2)
     metadata["predict_engine"] = estimator.engine_used_
+    if half_weights:
+        estimator.keras_weights_dtype_ = "float16"
+        metadata["keras_weights_dtype"] = "float16"
     return save_model(estimator, metadata, out_dir, name)
 
 

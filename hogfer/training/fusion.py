@@ -20,7 +20,7 @@ from hogfer.training.protocol import common_metadata, run_metadata, validation_s
 
 __all__ = ["train_fusion"]
 
-logger = logging.getLogger("hogfer.training.fusion")
+logger = logging.getLogger(__name__)
 
 
 def train_fusion(name, spec, data, *, random_state=0, loaded=None, **_):
