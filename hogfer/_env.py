@@ -16,7 +16,6 @@ _LIBRARIES = (
     "dlib-bin",
     "dlib",
     "lightgbm",
-    "imbalanced-learn",
     "keras",
     "tensorflow-cpu",
     "tensorflow",

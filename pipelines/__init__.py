@@ -5,8 +5,7 @@ documentation of what it is. A module declares:
 
 - ``NAME``: the name used on the command line (``hogfer train NAME``);
 - ``DESCRIPTION``: one line for listings and the benchmark table;
-- ``build(*, n_jobs=None, random_state=0)``: the scikit-learn (or
-  imbalanced-learn) estimator;
+- ``build(*, n_jobs=None, random_state=0)``: the scikit-learn estimator;
 - ``PARAM_GRID``: the hyperparameters ``hogfer train`` chooses among on the
   validation split (a list of dicts of ``set_params`` keys); may be empty;
 - optionally ``SEED_ACCURACY``: the accuracy the seed projects reported for it;

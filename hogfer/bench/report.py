@@ -126,17 +126,24 @@ def render_summary(results):
     headers = ["pipeline", "PrivateTest acc %", "macro-F1", "faces/s", "MB", "ships"]
     rows = [
         [r["pipeline"], _pct(r.get("accuracy")), f"{r['macro_f1']:.3f}", _rate(r.get("predict_faces_per_s")),
-         f"{r['size_bytes'] / 1e6:.1f}" if r.get("size_bytes") else "", shipping_status(r)]
+         _megabytes(r.get("size_bytes")), shipping_status(r)]
         for r in results["rows"] if r["status"] == "ok"
     ]
     dates = sorted({run["date"][:10] for run in _runs(results) if run.get("date")})
     machines = sorted({machine_summary(run["machine"]) for run in _runs(results) if run.get("machine")})
+    where = machines[0] if len(machines) == 1 else f"{len(machines)} machines"
     caption = (
-        f"FER2013 PrivateTest (n={results['n_test']}), choices made on PublicTest; written by `hogfer bench` on "
-        f"{', '.join(dates)} ({'; '.join(machines)}); faces/s end to end. Recalls, provenance: "
+        f"FER2013 PrivateTest (n={results['n_test']}), choices made on PublicTest. Written by `hogfer bench` "
+        f"({' to '.join(dates[::max(1, len(dates) - 1)])}, {where}); faces/s end to end. Details: "
         "[benchmarks/results.md](benchmarks/results.md)."
     )
     return markdown_table(headers, rows, align=["l", "r", "r", "r", "r", "l"]), caption
+
+
+def _megabytes(size_bytes):
+    if not size_bytes:
+        return ""
+    return f"{size_bytes / 1e6:.1f}" if size_bytes >= 1e5 else f"{size_bytes / 1e6:.2f}"
 
 
 def render_reported(results):

@@ -20,6 +20,12 @@ def progress_wanted(quiet):
     return not quiet and sys.stderr.isatty()
 
 
+#: The optional modules, and the extra (setup.cfg) that installs each.
+EXTRA_OF_MODULE = {"dlib": "faces", "cv2": "faces", "keras": "deep", "tensorflow": "deep", "onnxruntime": "deep",
+                   "lightgbm": "lightgbm", "onnx": "export", "tf2onnx": "export", "flask": "web", "werkzeug": "web",
+                   "waitress": "web", "dask": "dask", "distributed": "dask"}
+
+
 class HogferGroup(click.Group):
     """A group that turns hogfer's input errors into one line and exit code 1."""
 
@@ -28,6 +34,11 @@ class HogferGroup(click.Group):
             return super().invoke(ctx)
         except HogferError as exc:
             raise click.ClickException(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            extra = EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            raise click.ClickException(f"this needs {exc.name}, from hogfer's {extra!r} extra: pip install \"hogfer[{extra}]\"") from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
