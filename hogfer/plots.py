@@ -8,7 +8,7 @@ import numpy as np
 
 from hogfer._io import atomic_path
 
-__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history", "plot_explanations"]
+__all__ = ["plot_class_distribution", "plot_confusion_grid", "plot_accuracy_bars", "plot_history", "plot_explanations", "plot_timeline"]
 
 
 def _pyplot():
@@ -136,6 +136,48 @@ def plot_explanations(items, emotions, path):
         ax_bar.invert_yaxis()
         ax_bar.set_xlim(0, 1)
         ax_bar.set_title("probability", fontsize=9)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+
+
+def plot_timeline(rows, emotions, path, *, max_faces=4):
+    """Write each face's emotion probabilities over time, with its blinks and winks marked.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`hogfer.apps.analyze.analyze_video`'s rows (or ``analyze_images``':
+        the x axis is then the image's index).
+    emotions : sequence of str
+        The probability columns (``p_<emotion>``) to draw.
+    path : str or path-like
+        Output image (PNG, SVG or PDF by suffix).
+    max_faces : int, default=4
+        Faces drawn, those seen in the most rows first.
+    """
+    plt = _pyplot()
+    ids = sorted({r["face_id"] for r in rows}, key=lambda i: -sum(r["face_id"] == i for r in rows))[:max_faces]
+    fig, axes = plt.subplots(max(len(ids), 1), 1, figsize=(10, 2.4 * max(len(ids), 1) + 0.6), sharex=True, squeeze=False,
+                             constrained_layout=True)
+    timed = bool(rows) and rows[0]["time_s"] != ""
+    colors = dict(zip(emotions, plt.get_cmap("tab10").colors))
+    for ax, face_id in zip(axes[:, 0], ids):
+        own = [r for r in rows if r["face_id"] == face_id]
+        x = np.array([r["time_s"] if timed else r["frame"] for r in own], dtype=float)
+        for e in emotions:
+            ax.plot(x, [r[f"p_{e}"] for r in own], lw=1.2, color=colors[e], label=e)
+        for r, t in zip(own, x):
+            for event in filter(None, r["event"].split(";")):
+                ax.axvline(t, color="black" if event == "blink" else "grey", ls="-" if event == "blink" else "--", lw=0.8)
+                ax.text(t, 1.02, event.replace("_", " "), fontsize=6, rotation=90, va="bottom", ha="center")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"face {face_id}")
+    if not ids:
+        axes[0, 0].text(0.5, 0.5, "no face found", ha="center", va="center", transform=axes[0, 0].transAxes)
+    if emotions and ids:
+        axes[0, 0].legend(fontsize=7, ncol=min(len(emotions), 7), loc="lower left", bbox_to_anchor=(0, 1.12))
+    axes[-1, 0].set_xlabel("seconds" if timed else "image")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)

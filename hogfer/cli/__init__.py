@@ -10,6 +10,7 @@ import click
 
 from hogfer._version import __version__
 from hogfer.cli._options import CONTEXT_SETTINGS, Duration, progress_wanted, HogferGroup, classes_option, data_option, model_option
+from hogfer.cli.analyze import analyze_command
 from hogfer.cli.models import compress_command, models_command, onnx_command, rescore_command
 
 @click.group(cls=HogferGroup, context_settings=CONTEXT_SETTINGS)
@@ -346,7 +347,7 @@ def pipelines_command():
         click.echo(f"{name:22s} {get_spec(name).DESCRIPTION}")
 
 
-for _command in (models_command, compress_command, onnx_command, rescore_command):
+for _command in (models_command, compress_command, onnx_command, rescore_command, analyze_command):
     cli.add_command(_command)
 
 
