@@ -217,3 +217,17 @@ def test_cropped_images_are_one_face_each(fer):
     assert tuple(only.box) == (0, 0, 47, 47) and only.landmarks.shape == (68, 2)
     blank = np.full((60, 80), 128, np.uint8)
     assert find_faces(blank) == [] and len(find_faces(blank, cropped=True)) == 1
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_an_image_under_another_formats_name_is_read_by_its_content(tmp_path, fmt):
+    from PIL import Image
+
+    from hogfer.faces.photos import read_image
+
+    rgb = np.random.default_rng(0).integers(0, 256, (30, 40, 3)).astype(np.uint8)
+    path = tmp_path / "photo.jpg"  # a PNG or WebP with a JPEG's name
+    Image.fromarray(rgb).save(path, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    bgr, gray = read_image(path)
+    np.testing.assert_array_equal(bgr[..., ::-1], rgb)
+    assert gray.shape == (30, 40)

@@ -139,9 +139,9 @@ def test_default_models_are_chosen_on_validation_not_privatetest(tmp_path, monke
     monkeypatch.setenv("HOGFER_MODELS", str(tmp_path / "models"))
     (tmp_path / "models").mkdir()
 
-    def fake(name, val, test, seconds):
+    def fake(name, val, test, seconds, kind="classical"):
         meta = {
-            "name": name, "file": f"{name}.skops", "sha256": "0", "size_bytes": 1, "classes": "fer7",
+            "name": name, "file": f"{name}.skops", "sha256": "0", "size_bytes": 1, "classes": "fer7", "kind": kind,
             "metrics": {"validation": {"accuracy": val}, "test": {"accuracy": test, "n": 1000}},
             "test_predict_seconds": seconds,
         }
@@ -149,9 +149,11 @@ def test_default_models_are_chosen_on_validation_not_privatetest(tmp_path, monke
 
     fake("fast-good", 0.97, 0.50, 1.0)  # 1000 faces/s
     fake("fast-lucky", 0.96, 0.99, 1.0)  # best on PrivateTest: must not matter
-    fake("slow-best", 0.99, 0.99, 100.0)  # 10 faces/s: too slow for video
+    fake("photo-best", 0.98, 0.50, 40.0)  # 25 faces/s: 40 ms a face, within a photo's 50 ms
+    fake("slow-best", 0.99, 0.99, 100.0)  # 10 faces/s: too slow for video and photos
+    fake("fusion-best", 0.995, 0.99, 30.0, kind="fusion")  # a fusion within 50 ms: still by name only
     assert default_model_name(min_faces_per_s=200) == "fast-good"  # for video, by recorded speed
-    assert default_model_name() == "slow-best"  # for photos: the most accurate, whatever its speed
+    assert default_model_name() == "photo-best"  # for photos: the most accurate within 50 ms, no fusion
 
 
 def test_live_app_times_models_here_and_takes_the_most_accurate_fast_one(tmp_path, monkeypatch):

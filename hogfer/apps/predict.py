@@ -62,8 +62,8 @@ def predict_faces(image, model=None, *, detector="hog", upsample=1, cropped=Fals
         (see :func:`hogfer.faces.photos.read_image`).
     model : hogfer.store.emotion.EmotionModel or str, default=None
         The emotion model or its name; None: the most accurate trained model
-        by validation accuracy (:func:`hogfer.store.emotion.default_model_name`),
-        loaded once per process.
+        by validation accuracy among those within 50 ms a face, fusions left out
+        (:func:`hogfer.store.emotion.default_model_name`), loaded once per process.
     detector : {"hog", "cnn"}, default="hog"
         See :func:`hogfer.faces.photos.find_faces`.
     upsample : int, default=1
