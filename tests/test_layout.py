@@ -120,3 +120,17 @@ def test_shipped_models_fit_the_size_budget():
     files = [p for p in (ROOT / "artifacts").iterdir() if p.is_file()]
     assert all(p.stat().st_size <= 8_000_000 for p in files), [(p.name, p.stat().st_size) for p in files if p.stat().st_size > 8_000_000]
     assert sum(p.stat().st_size for p in files) <= 60_000_000
+
+
+def test_no_architecture_name_test_outside_the_registry():
+    # the classifier asks the registry what a network takes (hogfer.deep.architectures), never its name
+    tests = []
+    for name, path in _modules().items():
+        if name == "hogfer.deep.architectures":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value == "hybrid" for c in [node.left, *node.comparators]
+            ):
+                tests.append(f"{name}:{node.lineno}")
+    assert tests == []

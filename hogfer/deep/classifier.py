@@ -23,7 +23,8 @@ from hogfer.features._validation import as_image_stack
 from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
-from hogfer.deep.recipe import ARCHITECTURES, check_parameters, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
+from hogfer.deep.architectures import ARCHITECTURES, get_architecture
+from hogfer.deep.recipe import check_parameters, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
 from hogfer.deep.schedules import budget_end
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
@@ -219,23 +220,16 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _inputs(self, images, features=None):
-        x = images[..., None].astype("float32")
-        if self.architecture == "hybrid":
-            return {"image": x, "features": features.astype("float32")}
-        return x
+        return get_architecture(self.architecture).inputs(images, features)
 
     def _build(self, n_classes, n_features=None, *, augment=None, policy="float32"):
-        from hogfer.deep.models import build_hybrid
         from hogfer.deep.precision import dtype_policy
-        from hogfer.deep.seed_networks import build_network
 
         params = dict(self.model_params or {})
         augment = self.augment if augment is None else augment
         common = {"num_classes": n_classes, "l2": self.l2, "augment": augment, "seed": self.random_state}
         with dtype_policy(policy):
-            if self.architecture == "hybrid":
-                return build_hybrid(INPUT_SHAPE, n_features, **common, **params)
-            return build_network(self.architecture, INPUT_SHAPE, **common, **params)
+            return get_architecture(self.architecture).build(INPUT_SHAPE, n_features, **common, **params)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on images ``X`` and labels ``y``; early stopping watches ``(X_val, y_val)``.
@@ -257,7 +251,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = IMAGE_SIZE * IMAGE_SIZE
         keras.utils.set_random_seed(self.random_state)
         train_features = val_features = self.features_ = None
-        if self.architecture == "hybrid":
+        if get_architecture(self.architecture).takes_features:
             self.features_ = feature_pipeline(self.n_jobs)
             train_features = self.features_.fit_transform(images)
             val_features = self.features_.transform(val_images)
@@ -299,9 +293,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         from hogfer.deep.onnx import inference_network
 
         check_is_fitted(self, "model_")
-        n_features = None
-        if self.architecture == "hybrid":
-            n_features = int(self.model_.get_layer("features").output.shape[-1])
+        n_features = get_architecture(self.architecture).n_features(self.model_)
         return inference_network(self.model_, lambda: self._build(len(self.classes_), n_features, augment=False))
 
     def compile_onnx(self, X_check, *, X_calibration=None, keep_float=True, min_agreement=0.97):

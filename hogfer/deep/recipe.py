@@ -24,7 +24,6 @@ __all__ = ["check_parameters", "even_training_set", "final_network", "validation
            "seed_states", "restore_seed_states", "EpochLog"]
 
 logger = logging.getLogger(__name__)
-ARCHITECTURES = ("xception", "simple-cnn", "hybrid", "resnet18", "resnet34", "vgg", "wider-cnn", "inception", "dexpression")
 LR_SCHEDULES = ("plateau", "cosine")
 
 
@@ -32,8 +31,9 @@ def check_parameters(clf):
     """Raise ``ValueError`` for a :class:`~hogfer.deep.KerasFERClassifier` parameter out of its range."""
     from hogfer.deep.snapshots import check_snapshots
 
-    if clf.architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}; got {clf.architecture!r}.")
+    from hogfer.deep.architectures import get_architecture
+
+    get_architecture(clf.architecture)  # raises for an unknown one
     if not (isinstance(clf.batch_size, Integral) and clf.batch_size >= 2 and clf.batch_size % 2 == 0):
         raise ValueError(f"batch_size must be an even integer >= 2 (odd training batches can crash TensorFlow's CPU kernels); got {clf.batch_size!r}.")
     if clf.lr_schedule not in LR_SCHEDULES:
