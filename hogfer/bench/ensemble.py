@@ -101,6 +101,11 @@ def _member_cards(meta):
 def _source_metadata(meta):
     return (meta.get("initialized_from") or {}).get("source_metadata") or {}
 
+#: The deep models the ensemble chooses its members among (on PublicTest); a snapshot
+#: ensemble is an ensemble already and stays out.
+ENSEMBLE_CANDIDATES = ("xception", "hybrid", "resnet", "vgg", "inception", "wider-cnn", "simple-cnn", "dexpression")
+
+
 def ensemble_model(data, public=None, loaded=None):
     """The ensemble of the trained deep models: ``(model, metadata, None)``, or ``(None, None, why not)``.
 
@@ -110,9 +115,9 @@ def ensemble_model(data, public=None, loaded=None):
     """
     from hogfer.store.files import list_models, load_model
 
-    members = [n for n in ("xception", "hybrid", "simple-cnn") if n in list_models()]
+    members = [n for n in ENSEMBLE_CANDIDATES if n in list_models()]
     if len(members) < 2:
-        return None, None, "needs at least two trained deep models (xception, hybrid, simple-cnn)"
+        return None, None, f"needs at least two trained deep models ({', '.join(ENSEMBLE_CANDIDATES)})"
     loaded = {n: (loaded or {}).get(n) or load_model(n) for n in members}
     loaded = {n: (m if isinstance(m, RememberedPredictions) else RememberedPredictions(m), meta) for n, (m, meta) in loaded.items()}
     chosen, val_accuracy = choose_ensemble({n: m for n, (m, _) in loaded.items()}, data.select("PublicTest") if public is None else public)
