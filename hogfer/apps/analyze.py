@@ -106,10 +106,11 @@ def analyze_video(source, model=None, *, blinks=True, tracker=None, max_frames=N
     return collector.rows, summary
 
 
-def analyze_images(paths, model=None, *, detector="hog", upsample=1, cropped=False, on_image=None):
+def analyze_images(paths, model=None, *, detector="hog", upsample=1, cropped=False):
     """Rows of every face in each image (``frame``: the image's place in ``paths``), and the unreadable files.
 
-    An image that cannot be read is logged and reported, and the others go on.
+    The faces are :func:`hogfer.apps.predict.predict_images`' (with its progress
+    bar); an image that cannot be read is reported, and the others go on.
 
     Returns
     -------
@@ -118,37 +119,23 @@ def analyze_images(paths, model=None, *, detector="hog", upsample=1, cropped=Fal
     errors : dict
         File -> why it could not be read.
     """
-    from hogfer.apps.predict import predict_faces
-    from hogfer.exceptions import HogferError
+    from hogfer.apps.predict import predict_images
 
     emotions = tuple(model.emotions) if model is not None else ()
     rows, errors = [], {}
-    for index, path in enumerate(paths):
-        try:
-            faces = predict_faces(path, model, detector=detector, upsample=upsample, cropped=cropped) if model is not None else \
-                _faces_only(path, detector, upsample, cropped)
-        except HogferError as exc:
-            errors[str(path)] = str(exc)
-            logger.warning("%s", exc)
-            faces = []
-        for k, f in enumerate(faces):
-            left, top, right, bottom = (round(float(v), 1) for v in f.box)
-            rows.append({"source": str(path), "time_s": "", "frame": index, "face_id": k + 1,
+    for index, result in enumerate(predict_images(paths, model, detector=detector, upsample=upsample, cropped=cropped)):
+        if result.get("error"):
+            errors[result["file"]] = result["error"]
+        for f in result["faces"]:
+            points = np.asarray(f["landmarks"])
+            left, top, right, bottom = f["box"]
+            rows.append({"source": result["file"], "time_s": "", "frame": index, "face_id": f["id"],
                          "left": left, "top": top, "right": right, "bottom": bottom,
-                         **{f"p_{e}": round(float(f.probabilities[e]), 4) for e in emotions},
-                         "emotion": f.emotion if model is not None else "",
-                         "ear_left": round(float(face.eye_aspect_ratio(f.landmarks[face.LEFT_EYE])), 4),
-                         "ear_right": round(float(face.eye_aspect_ratio(f.landmarks[face.RIGHT_EYE])), 4), "event": ""})
-        if on_image is not None:
-            on_image(path)
+                         **{f"p_{e}": round(f["probabilities"][e], 4) for e in emotions},
+                         "emotion": f.get("emotion", ""),
+                         "ear_left": round(float(face.eye_aspect_ratio(points[face.LEFT_EYE])), 4),
+                         "ear_right": round(float(face.eye_aspect_ratio(points[face.RIGHT_EYE])), 4), "event": ""})
     return rows, errors
-
-
-def _faces_only(path, detector, upsample, cropped):
-    from hogfer.faces.photos import find_faces, read_image
-
-    _, gray = read_image(path)
-    return find_faces(gray, detector=detector, upsample=upsample, cropped=cropped)
 
 
 def write_rows(rows, emotions, path):
@@ -188,9 +175,7 @@ def analyze(source, model=None, *, csv_path, plot_path=None, blinks=True, tracke
     path = Path(source)
     if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES:
         paths = collect_images([source])
-        with progress_bar(total=len(paths), desc="images", unit="img") as bar:
-            rows, errors = analyze_images(paths, model, detector=detector, upsample=upsample, cropped=cropped,
-                                          on_image=lambda _: bar.update())
+        rows, errors = analyze_images(paths, model, detector=detector, upsample=upsample, cropped=cropped)
         report = {"kind": "images", "images": len(paths), "errors": errors}
     else:
         from hogfer.apps.video import VideoSource
