@@ -37,7 +37,8 @@ def unpack_network(state, attr):
         from hogfer.deep.layers import RandomErasing  # noqa: F401  (importing it registers the custom layer)
 
         model = keras.models.model_from_json(config)
-        model.set_weights([np.asarray(w, dtype=np.float32) if np.asarray(w).dtype == np.float16 else np.asarray(w) for w in weights])
+        arrays = [np.asarray(w) for w in weights]
+        model.set_weights([w.astype(np.float32) if w.dtype == np.float16 else w for w in arrays])
         state[attr] = model
     return state
 

@@ -79,7 +79,7 @@ def final_network(model, callbacks, rebuild, precision):
 
     log = next((c for c in callbacks if isinstance(c, SnapshotLog)), None)
     if log is not None:
-        return snapshot_ensemble(log.weights, lambda augment: rebuild(augment), f"{model.name}_snapshots")
+        return snapshot_ensemble(log.weights, rebuild, f"{model.name}_snapshots")
     if precision == "float32":
         return model
     network = rebuild()
