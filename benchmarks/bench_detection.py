@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_detection.py [--data PATH] [--usage PrivateTest] 
 
 FER2013's 48x48 faces fill their image, with no margin around them, as the
 faces of most cropped-face collections do. Each face goes to
-:func:`hogfer.faces.photos.find_faces` as a user would pass it (default
+:func:`hogfer.faces.pipeline.find_faces` as a user would pass it (default
 settings, no ``cropped`` hint); a face counts as found when at least one face
 comes back. The search as dlib runs it on the image alone is measured beside
 it. Writes ``detection.md`` and ``detection.json``.
@@ -29,7 +29,7 @@ def main(argv=None):
     from hogfer._table import markdown_table
     from hogfer.data.fer2013 import load_fer2013
     from hogfer.faces import landmarks as face
-    from hogfer.faces.photos import find_faces
+    from hogfer.faces.pipeline import find_faces
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None)

@@ -178,7 +178,7 @@ def main(argv=None):
             speed.append({"video": name, "frames": frames, "fps": frames / summary["seconds"], "faces_found": found,
                           "faces_expected": frames * len(parts), "events": events, "stage_ms_per_frame": stages})
             speed_rows.append([name, frames, f"{frames / summary['seconds']:.1f}", f"{found}/{frames * len(parts)}", "; ".join(counts),
-                               f"{stages.get('capture', 0):.1f}", f"{stages.get('detect_track', 0):.1f}", f"{stages.get('landmarks', 0):.1f}",
+                               f"{stages.get('capture', 0):.1f}", f"{stages.get('detect', 0):.1f}", f"{stages.get('landmarks', 0):.1f}",
                                f"{stages.get('emotion', 0):.1f}", f"{stages.get('overlay', 0) + stages.get('write', 0):.1f}"])
         for clip in CLIPS:
             frames, fps = clips[clip]

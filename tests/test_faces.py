@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from hogfer.faces import landmarks as face
 from hogfer.cli import cli
 from hogfer.exceptions import HogferError
-from hogfer.faces.photos import find_faces, read_image
+from hogfer.faces.photos import read_image
+from hogfer.faces.pipeline import find_faces
 
 
 def _astronaut_bgr():
@@ -145,6 +146,33 @@ def test_predict_faces_on_an_array_and_a_path_names_the_model(tmp_path):
         assert f.model == "lgbm-pixels" and set(f.probabilities) == set(model.emotions)
         assert sum(f.probabilities.values()) == pytest.approx(1.0, abs=1e-9)
         assert f.emotion in model.emotions and f.to_dict(1)["model"] == "lgbm-pixels"
+
+
+def test_the_face_path_maps_landmarks_found_in_a_copy_back_and_tells_the_detector():
+    from hogfer.faces.photos import _rotated
+    from hogfer.faces.pipeline import FacePipeline
+    from hogfer.faces.records import Candidate
+
+    gray = read_image(_astronaut_bgr())[1]
+    (upright,) = find_faces(gray, angles=())
+    turned, matrix = _rotated(gray, 20.0)
+    boxes, scores = face.detect_faces(turned, 1)
+    assert len(boxes) == 1
+
+    class Detector:
+        seen = []
+
+        def candidates(self, image):
+            return [Candidate(upright.box, float(scores[0]), 20.0, searched=turned, matrix=matrix, searched_box=boxes[0], id=7)]
+
+        def located(self, candidate, found):
+            self.seen.append((candidate.id, found.id))
+
+    detector, timings = Detector(), {}
+    (found,) = FacePipeline(detector)(gray, timings)
+    assert detector.seen == [(7, 7)] and found.angle == 20.0 and found.crop.shape == (48, 48)
+    assert np.median(np.hypot(*(found.landmarks - upright.landmarks).T)) < 0.05 * (upright.box[2] - upright.box[0])
+    assert set(timings) == {"detect", "landmarks", "emotion"}
 
 
 def test_probabilities_sum_to_one_from_every_engine():

@@ -134,3 +134,17 @@ def test_no_architecture_name_test_outside_the_registry():
             ):
                 tests.append(f"{name}:{node.lineno}")
     assert tests == []
+
+
+def _called_names(path):
+    return {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)}
+
+
+def test_one_face_path():
+    # detect -> landmarks -> align is composed once (hogfer.faces.pipeline); the apps call that path
+    steps = {"predict_landmarks", "align_face"}
+    composing = [name for name, path in _modules().items() if steps <= _called_names(path)]
+    assert composing == ["hogfer.faces.pipeline"]
+    for app in ("predict", "serve", "live"):
+        assert "FacePipeline" in _called_names(ROOT / "hogfer" / "apps" / f"{app}.py"), app

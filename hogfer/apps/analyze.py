@@ -4,7 +4,8 @@ A video goes through the live app's own loop (:func:`hogfer.apps.live.run_live`
 with a :class:`~hogfer.apps.live.FrameProcessor`), so its faces, ids and blinks
 are those ``hogfer live`` reports on the same file; each blink or wink is
 written on the row of its face's last closed-eye frame. Images go through
-:func:`hogfer.apps.predict.predict_faces`. The table is a CSV that
+:func:`hogfer.apps.predict.predict_images` (the photo path of
+:class:`hogfer.faces.pipeline.FacePipeline`). The table is a CSV that
 ``pandas.read_csv`` reads as it is; :func:`plot_timeline` draws it.
 """
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from hogfer.faces import landmarks as face
 from hogfer.faces.blinks import BlinkDetector
+from hogfer.faces.pipeline import FacePipeline
 from hogfer.faces.tracking import FaceTracker
 
 __all__ = ["FrameProcessor", "run_live", "summary_text"]
@@ -62,6 +63,7 @@ class FrameProcessor:
         self.smoothing_s = smoothing_s
         self._keep = float(np.exp(-1.0 / (fps * smoothing_s))) if smoothing_s > 0 else 0.0
         self.tracker = tracker or FaceTracker()
+        self.pipeline = FacePipeline(self.tracker, emotion_model)
         self.states = {}
         self.finished = {}
         self.stage_seconds = defaultdict(float)
@@ -73,46 +75,26 @@ class FrameProcessor:
 
     def process(self, frame, index=None):
         """Process one BGR (or grey) frame; return the result dict."""
-        import cv2
-
         index = self.frames if index is None else index
         self.frames += 1
         timings = {}
-        t = time.perf_counter()
-
-        def lap(stage):
-            nonlocal t
-            now = time.perf_counter()
-            timings[stage] = (now - t) * 1000
-            self.stage_seconds[stage] += now - t
-            t = now
-
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        tracks = self.tracker.update(gray)
-        lap("detect_track")
-        points = [face.predict_landmarks(gray, tr.box) for tr in tracks]
-        for tr, pts in zip(tracks, points):
-            self.tracker.follow(tr, pts)
-        lap("landmarks")
-        probs = None
-        if self.emotion_model is not None and tracks:
-            crops = np.stack([face.align_face(gray, p) for p in points])
-            probs = self.emotion_model.predict_proba(crops)
-        lap("emotion")
+        found = self.pipeline(frame, timings)
+        start = time.perf_counter()
 
         faces, events = [], []
-        for k, (tr, pts) in enumerate(zip(tracks, points)):
-            state = self.states.get(tr.id)
+        for found_face in found:
+            face_id, pts = found_face.id, found_face.landmarks
+            state = self.states.get(face_id)
             if state is None:
-                state = self.states[tr.id] = _FaceState(self.fps, self.blinks)
-                events.append({"type": "face_appeared", "face_id": tr.id, "frame": index})
+                state = self.states[face_id] = _FaceState(self.fps, self.blinks)
+                events.append({"type": "face_appeared", "face_id": face_id, "frame": index})
             state.frames += 1
-            record = {"id": tr.id, "box": [float(v) for v in tr.box], "landmarks": pts, "track_quality": tr.quality}
+            record = {"id": face_id, "box": [float(v) for v in found_face.box], "landmarks": pts, "track_quality": found_face.score}
             ear_r = float(face.eye_aspect_ratio(pts[face.RIGHT_EYE]))
             ear_l = float(face.eye_aspect_ratio(pts[face.LEFT_EYE]))
             record["ear"] = {"right": ear_r, "left": ear_l}
-            if probs is not None:
-                p = probs[k]
+            if found_face.probabilities is not None:
+                p = np.array([found_face.probabilities[e] for e in self.emotions])
                 state.probabilities = p if state.probabilities is None else (
                     self._keep * state.probabilities + (1 - self._keep) * p
                 )
@@ -126,16 +108,18 @@ class FrameProcessor:
             if state.blinks is not None:
                 event = state.blinks.update(index, ear_r, ear_l)
                 if event is not None:
-                    events.append({"type": event.kind, "face_id": tr.id, "frame": index, **_fields(event)})
+                    events.append({"type": event.kind, "face_id": face_id, "frame": index, **_fields(event)})
                 record.update(
                     blinks=state.blinks.counts["blink"],
                     winks=state.blinks.counts["wink"],
                     blinks_per_minute=state.blinks.blinks_per_minute(),
                 )
             faces.append(record)
-        lap("blinks")
+        timings["blinks"] = (time.perf_counter() - start) * 1000
+        for stage, ms in timings.items():
+            self.stage_seconds[stage] += ms / 1000
 
-        present = {tr.id for tr in tracks}
+        present = {f.id for f in found}
         for face_id in [i for i in self.states if i not in present]:
             events += self._end_face(face_id, index)
         return {"frame": index, "time_s": index / self.fps, "faces": faces, "events": events, "timings_ms": timings}

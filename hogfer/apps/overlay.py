@@ -69,7 +69,7 @@ def draw_faces(frame, faces, emotions=(), *, landmarks=True, bars=True):
 
     ``faces`` are dicts with ``box`` and ``id``, optionally ``emotion``,
     ``probability``, ``probabilities`` (emotion -> probability, as
-    :meth:`hogfer.faces.photos.Face.to_dict` and the live app's records hold them),
+    :meth:`hogfer.faces.records.Face.to_dict` and the live app's records hold them),
     ``landmarks``, ``blinks`` and ``winks``.
     """
     import cv2

@@ -1,6 +1,9 @@
-"""Emotions of every face in still images: one call for one image, batches with annotated copies."""
+"""``hogfer predict``: the emotions of every face in a batch of images, with annotated copies.
 
-import functools
+The faces come from :class:`hogfer.faces.pipeline.FacePipeline` (one image in
+the library: :func:`hogfer.predict_faces`).
+"""
+
 import logging
 from pathlib import Path
 
@@ -9,9 +12,10 @@ import numpy as np
 from hogfer._io import atomic_path
 from hogfer._progress import progress_bar
 from hogfer.exceptions import HogferError
-from hogfer.faces.photos import find_faces, read_image
+from hogfer.faces.photos import PhotoSearch, read_image
+from hogfer.faces.pipeline import FacePipeline
 
-__all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_faces", "predict_images", "results_text"]
+__all__ = ["IMAGE_SUFFIXES", "collect_images", "predict_images", "results_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,62 +37,6 @@ def collect_images(inputs):
         else:
             raise HogferError(f"{p}: no such file or folder.")
     return paths
-
-
-@functools.lru_cache(maxsize=2)
-def _cached_model(name):
-    from hogfer.store.emotion import EmotionModel
-
-    return EmotionModel.load(name)
-
-
-def _classify(faces, model):
-    """Set each face's probabilities (one batch) and the model's name; return the faces."""
-    if faces and model is not None:
-        probs = model.predict_proba(np.stack([f.crop for f in faces]))
-        for f, p in zip(faces, probs):
-            f.probabilities = dict(zip(model.emotions, (float(v) for v in p)))
-            f.model = model.name
-    return faces
-
-
-def predict_faces(image, model=None, *, detector="hog", upsample=1, cropped=False):
-    """Every face in one image with its emotion probabilities.
-
-    Parameters
-    ----------
-    image : path-like or ndarray
-        A file, or an array of any size: grey, BGR or BGRA, 8 or 16 bits
-        (see :func:`hogfer.faces.photos.read_image`).
-    model : hogfer.store.emotion.EmotionModel or str, default=None
-        The emotion model or its name; None: the most accurate trained model
-        by validation accuracy among those within 50 ms a face, fusions left out
-        (:func:`hogfer.store.emotion.default_model_name`), loaded once per process.
-    detector : {"hog", "cnn"}, default="hog"
-        See :func:`hogfer.faces.photos.find_faces`.
-    upsample : int, default=1
-        See :func:`hogfer.faces.photos.find_faces`.
-    cropped : bool, default=False
-        The image is one face (as FER2013's are): no search; see
-        :func:`hogfer.faces.photos.find_faces`.
-
-    Returns
-    -------
-    list of hogfer.faces.photos.Face
-        Each with ``box``, ``landmarks``, ``crop``, ``probabilities`` (a dict
-        over the model's emotions, summing to 1), ``emotion`` and ``model``.
-
-    Examples
-    --------
-    >>> from hogfer import predict_faces
-    >>> for face in predict_faces("group.jpg"):  # doctest: +SKIP
-    ...     print(face.box, face.emotion, face.model)
-    """
-    if model is None or isinstance(model, str):
-        from hogfer.store.emotion import default_model_name
-
-        model = _cached_model(model or default_model_name())
-    return _classify(find_faces(image, detector=detector, upsample=upsample, cropped=cropped), model)
 
 
 def _annotate(image, faces, model, path, output_dir):
@@ -118,7 +66,7 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
     output_dir : path-like, default=None
         Where annotated copies go (``<stem>.hogfer.jpg``), written atomically.
     detector, upsample, cropped
-        See :func:`hogfer.faces.photos.find_faces`.
+        See :func:`hogfer.faces.pipeline.find_faces`.
 
     Returns
     -------
@@ -128,6 +76,7 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
         (missing, not an image, truncated or corrupt).
     """
     results = []
+    pipeline = FacePipeline(PhotoSearch(detector=detector, upsample=upsample, cropped=cropped), model)
     with progress_bar(total=len(paths), desc="images", unit="img") as bar:
         for path in paths:
             try:
@@ -137,7 +86,7 @@ def predict_images(paths, model=None, *, output_dir=None, detector="hog", upsamp
                 results.append({"file": str(path), "faces": [], "error": str(exc)})
                 bar.update()
                 continue
-            faces = _classify(find_faces(gray, detector=detector, upsample=upsample, cropped=cropped), model)
+            faces = pipeline(gray)
             result = {"file": str(path), "faces": [f.to_dict(i + 1) for i, f in enumerate(faces)]}
             if model is not None:
                 result["model"] = model.name

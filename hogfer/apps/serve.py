@@ -4,7 +4,7 @@ A Flask application (:func:`create_app`) served by waitress, a production WSGI
 server in pure Python. The page (``GET /``) uploads a photo, or a webcam
 snapshot, and draws every face's box, number and emotion probabilities; the
 API (``POST /api/predict``, ``GET /api/models``, ``GET /api/openapi.json``)
-answers JSON. Faces and emotions come from :func:`hogfer.apps.predict.predict_faces`,
+answers JSON. Faces and emotions come from :class:`hogfer.faces.pipeline.FacePipeline`,
 the same path as ``hogfer predict``.
 
 Privacy and limits: an upload is read into memory, decoded there and dropped
@@ -102,7 +102,7 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
     max_upload_mb : float, default=10.0
         Larger uploads are refused with 413.
     detector, upsample
-        Passed to :func:`hogfer.faces.photos.find_faces`.
+        Passed to :class:`hogfer.faces.photos.PhotoSearch`.
     tilted : bool, default=False
         Also search copies turned 40 degrees either way (tilted heads; about
         four times slower).
@@ -117,8 +117,8 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
         raise HogferError('the web page needs Flask: pip install "hogfer[web]"') from None
     from werkzeug.exceptions import HTTPException
 
-    from hogfer.faces.photos import find_faces, read_image
-    from hogfer.apps.predict import _classify
+    from hogfer.faces.photos import PhotoSearch, read_image
+    from hogfer.faces.pipeline import FacePipeline
 
     class InMemoryRequest(Request):
         """Uploads stay in memory (Werkzeug spools large ones to a temporary file)."""
@@ -132,7 +132,7 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
     app.json.sort_keys = False  # probabilities in the model's order of emotions
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024)
     models = _Models(model)
-    angles = (-40.0, 40.0) if tilted else ()
+    search = PhotoSearch(detector=detector, upsample=upsample, angles=(-40.0, 40.0) if tilted else ())
 
     def error(status, message):
         response = jsonify(error=message)
@@ -182,7 +182,7 @@ def create_app(model=None, *, max_upload_mb=10.0, detector="hog", upsample=1, ti
             bgr, gray = read_image(data)
         except HogferError as exc:
             return error(415, str(exc).replace("image data: ", "the upload: "))
-        faces = _classify(find_faces(gray, detector=detector, upsample=upsample, angles=angles), model)
+        faces = FacePipeline(search, model)(gray)
         height, width = gray.shape
         if not faces:
             return error(422, "no face found in the image.")

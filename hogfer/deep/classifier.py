@@ -72,8 +72,10 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         On-model augmentation (flip, shift, rotation, zoom, random erasing).
     class_weight : {None, "balanced"}, default=None
     patience : int, default=12
-        Epochs without better validation accuracy before stopping (the best
-        weights are restored).
+        With ``lr_schedule="plateau"``: epochs without better validation
+        accuracy before stopping. A cosine schedule takes all its epochs (a
+        fixed budget, whose accuracy often dips before the decay lifts it).
+        Either way the weights of the best validation epoch are kept.
     tta : {True, False, "flip", "shifts", "zoom", "affine"}, default=True
         Test-time augmentation: average the predictions over several views of
         each face (:mod:`hogfer.tta`): ``True`` is the recommended set,

@@ -68,7 +68,7 @@ def explain_image(model, image, *, max_faces=4):
         A trained xception or hybrid model: its name, or the path of its file.
     image : path-like or ndarray
         A 48x48 face crop, or any image, whose faces are found and aligned
-        first (:func:`hogfer.faces.photos.find_faces`).
+        first (:func:`hogfer.faces.pipeline.find_faces`).
     max_faces : int, default=4
 
     Returns
@@ -80,7 +80,8 @@ def explain_image(model, image, *, max_faces=4):
         The emotions, in the model's class order.
     """
     from hogfer.exceptions import HogferError
-    from hogfer.faces.photos import find_faces, read_image
+    from hogfer.faces.photos import read_image
+    from hogfer.faces.pipeline import find_faces
     from hogfer.store.files import resolve_model
 
     estimator, card = resolve_model(model)

@@ -105,7 +105,10 @@ def validation_split(images, y, X_val, y_val, random_state):
 
 
 def training_callbacks(clf, history, checkpoint, initial_epoch):
-    """The learning-rate schedule, early stopping on validation accuracy, and the epoch log with its checkpoints.
+    """The learning-rate schedule, the best epoch by validation accuracy, and the epoch log with its checkpoints.
+
+    The plateau schedule stops after ``clf.patience`` epochs without a better
+    validation accuracy; the cosine one runs to its end.
 
     With ``clf.snapshots``: the cyclic schedule and the snapshots' log instead
     of early stopping (:mod:`hogfer.deep.snapshots`).
@@ -122,11 +125,13 @@ def training_callbacks(clf, history, checkpoint, initial_epoch):
         return [schedule, log, EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch)]
     if clf.lr_schedule == "cosine":
         schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr=None: cosine_learning_rate(epoch, clf.end_epoch_, clf.learning_rate, clf.warmup_epochs))
+        patience = clf.epochs  # restores the best epoch, never stops early
     else:
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, clf.patience // 3), min_lr=1e-5)
+        patience = clf.patience
     return [
         schedule,
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=clf.patience, restore_best_weights=True),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True),
         EpochLog(clf, history, checkpoint, clf.epochs - initial_epoch),
     ]
 

@@ -1,12 +1,12 @@
-"""Every face in a still image: reading any image, finding faces, landmarks and aligned crops.
+"""Faces in still images: reading any image, and the search for faces in it.
 
-One path for ``hogfer predict``, ``hogfer explain`` and the library
-(:func:`hogfer.predict_faces`): :func:`read_image` turns a file or an array
-of any common layout into 8-bit BGR and grey, and :func:`find_faces`
-returns one :class:`Face` per face with its box, 68 landmarks and the
-48x48 crop the emotion models take. Videos go through
-:class:`hogfer.faces.tracking.FaceTracker` instead, which follows faces from frame
-to frame.
+:func:`read_image` turns a file or an array of any common layout into 8-bit
+BGR and grey; :class:`PhotoSearch` proposes the faces of a photo to
+:class:`hogfer.faces.pipeline.FacePipeline`, which finds their landmarks,
+aligns and classifies them (:func:`hogfer.find_faces`,
+:func:`hogfer.predict_faces`) into :class:`hogfer.faces.records.Face`. Videos go
+through :class:`hogfer.faces.tracking.FaceTracker` instead, which follows faces
+from frame to frame.
 
 Finding faces
 -------------
@@ -24,16 +24,15 @@ camera, and takes seconds per photo on a CPU.
 """
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from hogfer.faces import landmarks as face
-from hogfer.data.fer2013 import IMAGE_SIZE
 from hogfer.exceptions import HogferError
+from hogfer.faces.records import Candidate
 
-__all__ = ["Face", "read_image", "find_faces", "DETECTORS"]
+__all__ = ["read_image", "PhotoSearch", "DETECTORS"]
 
 DETECTORS = ("hog", "cnn")
 
@@ -44,59 +43,6 @@ ROTATED_MIN_SCORE = 0.5
 #: and a border of this fraction of its longer side.
 PADDED_MIN_SIDE = 100
 PADDED_MARGIN = 0.5
-
-
-@dataclass
-class Face:
-    """One face in an image.
-
-    Attributes
-    ----------
-    box : ndarray of shape (4,)
-        ``(left, top, right, bottom)`` in image pixels (upright, even for a
-        face found in a rotated copy).
-    landmarks : ndarray of shape (68, 2)
-        dlib's 68 points, ``(x, y)`` in image pixels.
-    score : float
-        The detector's confidence.
-    angle : float
-        Rotation of the copy the face was found in (0: the image as it is).
-    crop : ndarray of shape (48, 48), dtype uint8
-        The face aligned as FER2013's faces are (:func:`hogfer.faces.landmarks.align_face`).
-    probabilities : dict or None
-        Emotion -> probability, once a model has classified the face.
-    model : str or None
-        The name of that model.
-    """
-
-    box: np.ndarray
-    landmarks: np.ndarray
-    score: float
-    angle: float = 0.0
-    crop: np.ndarray = field(default=None, repr=False)
-    probabilities: dict | None = None
-    model: str | None = None
-
-    @property
-    def emotion(self):
-        """The most probable emotion, or None before classification."""
-        return max(self.probabilities, key=self.probabilities.get) if self.probabilities else None
-
-    def to_dict(self, index=None):
-        """A JSON-ready record (the landmarks rounded to 0.1 pixel; the probabilities as they are, summing to 1)."""
-        record = {} if index is None else {"id": index}
-        record.update(box=[round(float(v), 1) for v in self.box], score=round(float(self.score), 3))
-        if self.angle:
-            record["angle"] = self.angle
-        record["landmarks"] = np.round(self.landmarks, 1).tolist()
-        if self.probabilities is not None:
-            record.update(
-                probabilities={k: float(v) for k, v in self.probabilities.items()},
-                emotion=self.emotion,
-                probability=float(self.probabilities[self.emotion]),
-                model=self.model,
-            )
-        return record
 
 
 def _to_uint8(array):
@@ -297,81 +243,55 @@ def _invert(matrix):
     return cv2.invertAffineTransform(matrix)
 
 
-def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=IMAGE_SIZE, cropped=False):
-    """Every face in an image, with its 68 landmarks and aligned crop.
+class PhotoSearch:
+    """The faces of a still image: dlib's HOG (or CNN) detector, upright and turned, then a framed copy.
+
+    The detector of :class:`hogfer.faces.pipeline.FacePipeline` for photos; see
+    the module's notes and :func:`hogfer.faces.pipeline.find_faces`.
 
     Parameters
     ----------
-    image : path-like or ndarray
-        Anything :func:`read_image` takes.
     detector : {"hog", "cnn"}, default="hog"
-        dlib's HOG detector (fast) or its CNN detector (slower, finds more
-        turned faces). See the module's notes.
     upsample : int, default=1
-        Times the image is doubled before the search (each finds faces half
-        as large, at four times the cost).
     angles : sequence of float, default=(-40.0, 40.0)
-        HOG only: rotations (degrees) of the extra copies searched for tilted
-        faces; ``()`` for none.
-    size : int, default=48
-        Side of the aligned crops.
     cropped : bool, default=False
-        The image is one face, cut as FER2013's are: no search; the face's box
-        is the whole image, its landmarks are found in it, and its crop is the
-        image scaled to ``size``.
-
-    Returns
-    -------
-    list of Face
-        Sorted left to right.
-
-    Notes
-    -----
-    Where the search finds no face, it searches again a copy of the image
-    enlarged to at least 100 pixels a side and framed by a border half its
-    size, of its median grey: a face that fills the image, with no margin
-    around it (a cropped face), is found there, by the HOG detector (upright
-    and turned by ``angles``) or else by the CNN detector.
+        The image is one face: no search, its box is the whole image.
     """
-    if detector not in DETECTORS:
-        raise HogferError(f"unknown face detector {detector!r}: choose from {', '.join(DETECTORS)}.")
-    _, gray = read_image(image)
-    if cropped:
-        return [_whole_image_face(gray, size)]
-    if detector == "hog":
-        candidates = _hog_candidates(gray, upsample, angles)
-    else:
-        candidates = _cnn_candidates(gray, upsample)
-    if not candidates:
-        candidates = _padded_candidates(gray, angles)
-    from hogfer.faces.tracking import same_face
 
-    # Every find in the image itself is kept (so at least dlib's own faces come back); a find in a
-    # copy adds a face, or replaces the one upright find it overlaps if it scores higher.
-    kept = [(np.asarray(c[0], float), *c) for c in candidates if c[3] is None]
-    for box, score, angle, matrix, searched in sorted((c for c in candidates if c[3] is not None), key=lambda c: -c[1]):
-        upright = _upright_box(box, matrix)
-        overlapping = [i for i, k in enumerate(kept) if same_face(upright, k[0])]
-        if not overlapping:
-            kept.append((upright, box, score, angle, matrix, searched))
-        elif len(overlapping) == 1 and score > kept[overlapping[0]][2] and kept[overlapping[0]][4] is None:
-            kept[overlapping[0]] = (upright, box, score, angle, matrix, searched)
-    faces = []
-    for upright, box, score, angle, matrix, searched in kept:
-        points = face.predict_landmarks(searched, box)
-        if matrix is not None:
-            points = _apply(_invert(matrix), points).astype(np.float32)
-        faces.append(Face(upright, points, float(score), angle, face.align_face(gray, points, size)))
-    return sorted(faces, key=lambda f: (f.box[0], f.box[1]))
+    def __init__(self, detector="hog", upsample=1, angles=(-40.0, 40.0), cropped=False):
+        if detector not in DETECTORS:
+            raise HogferError(f"unknown face detector {detector!r}: choose from {', '.join(DETECTORS)}.")
+        self.detector = detector
+        self.upsample = upsample
+        self.angles = angles
+        self.cropped = cropped
 
+    def candidates(self, gray):
+        """The faces of a grey image, as :class:`hogfer.faces.records.Candidate`, sorted left to right."""
+        from hogfer.faces.tracking import same_face
 
-def _whole_image_face(gray, size):
-    """The one face of an image that is a face (``cropped=True``)."""
-    import cv2
-
-    h, w = gray.shape
-    box = np.array([0, 0, w - 1, h - 1])
-    points = face.predict_landmarks(gray, box)
-    interpolation = cv2.INTER_AREA if min(h, w) >= size else cv2.INTER_CUBIC
-    crop = cv2.resize(gray, (size, size), interpolation=interpolation)
-    return Face(box.astype(float), points, 0.0, 0.0, crop)
+        if self.cropped:
+            h, w = gray.shape
+            return [Candidate(np.array([0.0, 0.0, w - 1.0, h - 1.0]), 0.0, align=False)]
+        if self.detector == "hog":
+            found = _hog_candidates(gray, self.upsample, self.angles)
+        else:
+            found = _cnn_candidates(gray, self.upsample)
+        if not found:
+            found = _padded_candidates(gray, self.angles)
+        # Every find in the image itself is kept (so at least dlib's own faces come back); a find in a
+        # copy adds a face, or replaces the one upright find it overlaps if it scores higher.
+        kept = [(np.asarray(c[0], float), *c) for c in found if c[3] is None]
+        for box, score, angle, matrix, searched in sorted((c for c in found if c[3] is not None), key=lambda c: -c[1]):
+            upright = _upright_box(box, matrix)
+            overlapping = [i for i, k in enumerate(kept) if same_face(upright, k[0])]
+            if not overlapping:
+                kept.append((upright, box, score, angle, matrix, searched))
+            elif len(overlapping) == 1 and score > kept[overlapping[0]][2] and kept[overlapping[0]][4] is None:
+                kept[overlapping[0]] = (upright, box, score, angle, matrix, searched)
+        candidates = [
+            Candidate(upright, float(score), angle) if matrix is None
+            else Candidate(upright, float(score), angle, searched=searched, matrix=matrix, searched_box=np.asarray(box, float))
+            for upright, box, score, angle, matrix, searched in kept
+        ]
+        return sorted(candidates, key=lambda c: (c.box[0], c.box[1]))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hogfer.faces import landmarks as face
+from hogfer.faces.records import Candidate
 
 __all__ = ["FaceTracker", "Track", "iou", "same_face", "DLIB_WINDOW"]
 
@@ -194,6 +195,16 @@ class FaceTracker:
         if self._pending is None and self._frame > 0 and (due or lost):
             self._start_search(gray)
         return list(self.tracks)
+
+    def candidates(self, gray):
+        """:meth:`update`'s tracks as :class:`hogfer.faces.records.Candidate` (the detector of a
+        :class:`hogfer.faces.pipeline.FacePipeline` for video frames)."""
+        return [Candidate(np.asarray(t.box, float), t.quality, track=t, id=t.id) for t in self.update(gray)]
+
+    def located(self, candidate, found):
+        """:meth:`follow` the candidate's track with the face's landmarks; the face takes the track's box."""
+        self.follow(candidate.track, found.landmarks)
+        found.box = np.asarray(candidate.track.box, dtype=float)
 
     def follow(self, track, landmarks):
         """Move a track's box with its landmarks while re-detection fails; call after each frame's landmarks."""
