@@ -238,6 +238,17 @@ def test_init_from_starts_matching_layers_from_a_trained_model(faces, tmp_path):
     assert "predictions" in again.initialized_from_["layers"] and again.initialized_from_["source_metadata"] is None
     with pytest.raises(ValueError, match="no layer"):
         KerasFERClassifier("simple-cnn", epochs=1, init_from=str(tmp_path / "source.keras")).fit(images[:64], labels[:64])
+    # so does the fitted estimator itself (frozen, it survives clone); an unfitted one is refused
+    from sklearn.base import clone
+    from sklearn.frozen import FrozenEstimator
+
+    direct = clone(KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, learning_rate=1e-12, model_params=small,
+                                      init_from=FrozenEstimator(source))).fit(images[:64], labels[:64])
+    assert "predictions" in direct.initialized_from_["layers"] and direct.initialized_from_["source"] == "FrozenEstimator('xception')"
+    for mine, theirs in zip(direct.model_.get_layer("block2_sepconv1").get_weights(), trunk):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)
+    with pytest.raises(ValueError, match="init_from: the KerasFERClassifier given is not fitted"):
+        KerasFERClassifier("xception", epochs=1, init_from=KerasFERClassifier("xception")).fit(images[:64], labels[:64])
 
 
 def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path, monkeypatch):
@@ -265,6 +276,15 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
     monkeypatch.undo()
     with pytest.raises(ValueError, match="distill_weight"):
         KerasFERClassifier("xception", distill_weight=1.5).fit(images[:64], labels[:64])
+    # any fitted classifier with probabilities teaches too
+    from sklearn.dummy import DummyClassifier
+
+    prior = DummyClassifier(strategy="prior").fit(images[:96].reshape(96, -1), labels[:96])
+    monkeypatch.setattr(keras.Model, "fit", lambda self, x, y, **kw: seen.append(np.array(y)) or fit(self, x, y, **kw))
+    as_teacher = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params=small, distill_from=prior)
+    as_teacher.fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
+    np.testing.assert_allclose(seen[-1][0], 0.5 * onehot[0] + 0.5 * prior.class_prior_, atol=1e-5)
+    assert as_teacher.distilled_from_[0]["source"] == "DummyClassifier"
     with pytest.raises(ValueError, match="does not predict the classes"):
         KerasFERClassifier("xception", epochs=1, model_params=small, distill_from=str(tmp_path / "teacher.json")).fit(
             images[:96], np.where(labels[:96] == 3, 9, labels[:96]))
@@ -317,7 +337,7 @@ def test_cosine_schedule_decays_the_learning_rate(faces):
     rates = clf.history_["learning_rate"]
     assert rates[0] == pytest.approx(1e-3) and rates[0] > rates[1] > rates[2] > 1e-6
     assert rates[1] == pytest.approx(cosine_learning_rate(1, clf.epochs, clf.learning_rate), rel=1e-5)
-    with pytest.raises(ValueError, match="lr_schedule must be"):
+    with pytest.raises(ValueError, match="lr_schedule. parameter of KerasFERClassifier must be"):
         clf.set_params(lr_schedule="step").fit(images[:64], labels[:64])
 
 
@@ -343,7 +363,7 @@ def test_a_time_limit_ends_the_run_sooner_and_its_cosine_decay_with_it(faces, tm
     # a limit already spent after the first epoch stops there
     quick = KerasFERClassifier("simple-cnn", epochs=5, batch_size=32, tta=False, time_limit=1e-6).fit(images[:64], labels[:64])
     assert quick.end_epoch_ == 1 and len(quick.history_["loss"]) == 1
-    for bad, match in (({"time_limit": 0}, "positive number of seconds"), ({"time_limit": 60.0, "snapshots": 2}, "snapshot ensemble")):
+    for bad, match in (({"time_limit": 0}, "time_limit. parameter of KerasFERClassifier must be a float in the range"), ({"time_limit": 60.0, "snapshots": 2}, "snapshot ensemble")):
         with pytest.raises(ValueError, match=match):
             KerasFERClassifier("simple-cnn", epochs=4, **bad).fit(images[:64], labels[:64])
 
@@ -357,7 +377,7 @@ def test_sgd_with_nesterov_momentum_is_an_optimizer_choice(faces, tmp_path):
     optimizer = keras.models.load_model(tmp_path / "last.keras").optimizer  # the checkpoint keeps the training state
     assert type(optimizer).__name__ == "SGD" and optimizer.nesterov
     assert float(optimizer.momentum) == pytest.approx(0.9)
-    with pytest.raises(ValueError, match="optimizer must be"):
+    with pytest.raises(ValueError, match="optimizer. parameter of KerasFERClassifier must be"):
         clf.set_params(optimizer="rmsprop").fit(images[:64], labels[:64])
 
 
@@ -404,7 +424,7 @@ def test_snapshot_ensemble_averages_its_snapshots_and_survives_saving(faces, tmp
     loaded.compile_onnx(images[:16])  # the ensemble exports like one network
     assert loaded.engine_used_ in ("onnx", "keras")
     np.testing.assert_allclose(loaded.predict_proba(images[:16]), member_mean, atol=1e-4)
-    with pytest.raises(ValueError, match="snapshots must be"):
+    with pytest.raises(ValueError, match="5 snapshot cycles: more cycles than the 3 epochs"):
         KerasFERClassifier("simple-cnn", epochs=3, snapshots=5).fit(images[:64], labels[:64])
 
 

@@ -7,8 +7,6 @@ the library: :func:`hogfer.predict_faces`).
 import logging
 from pathlib import Path
 
-import numpy as np
-
 from hogfer._io import atomic_path
 from hogfer._progress import progress_bar
 from hogfer.exceptions import HogferError

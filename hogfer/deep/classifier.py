@@ -24,7 +24,8 @@ from hogfer.tta import n_views, tta_views
 from hogfer.deep._serialization import fill_old_state, pack_network, unpack_network
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
 from hogfer.deep.architectures import ARCHITECTURES, get_architecture
-from hogfer.deep.recipe import check_parameters, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
+from hogfer.deep.parameters import PARAMETER_CONSTRAINTS, check_parameters
+from hogfer.deep.recipe import teacher_names, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
 from hogfer.deep.schedules import budget_end
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]
@@ -100,17 +101,20 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         Save the model and history here after every epoch and resume from it.
     model_params : dict, default=None
         Extra keyword arguments for the builder (``block_filters``, ...).
-    init_from : str or path-like, default=None
-        Start from a trained network instead of random weights: a hogfer deep
-        model (its name, or the path of its ``.skops``/``.json``, a file you
-        trust) or a ``.keras`` file. Every layer with the same name and weight
+    init_from : str, path-like or KerasFERClassifier, default=None
+        Start from a trained network instead of random weights: a fitted
+        KerasFERClassifier, a hogfer deep model (its name, or the path of its
+        ``.skops``/``.json``, a file you trust) or a ``.keras`` file. Every layer with the same name and weight
         shapes takes that network's weights (the hybrid, say, starts its image
         trunk from a trained xception); the others start afresh. Ignored when
         resuming. The source must not have been trained on the data you score on.
-    distill_from : str or list of str, default=None
+        ``clone`` copies an estimator parameter unfitted: wrap a fitted source
+        in ``sklearn.frozen.FrozenEstimator`` to keep it through ``clone``.
+    distill_from : str, path-like, estimator or list of them, default=None
         Knowledge distillation (Hinton et al., 2015): train towards a mix of
         the labels and the mean predicted probabilities of these trained
-        hogfer models (names, or paths of files you trust) on the training
+        models (fitted classifiers with ``predict_proba`` on the same classes,
+        or hogfer models: names, or paths of files you trust) on the training
         faces, each predicting as it is configured (its TTA included), computed
         once per fit (kept in the checkpoint). The teachers must not have been
         trained on the data you validate or score on.
@@ -164,6 +168,8 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Pixels per image.
     """
+
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -264,7 +270,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         checkpoint = Path(self.checkpoint_dir) if self.checkpoint_dir else None
         targets = onehot[y_idx]
         self.distilled_from_ = None
-        if self.distill_from:
+        if teacher_names(self.distill_from):
             teacher_proba, self.distilled_from_ = teacher_probabilities(self.distill_from, images, y_idx, self.classes_, checkpoint)
             targets = (1.0 - self.distill_weight) * targets + self.distill_weight * teacher_proba
         n_features = None if train_features is None else train_features.shape[1]

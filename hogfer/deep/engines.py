@@ -62,9 +62,10 @@ def choose_network(clf):
     onnxruntime runs fastest on small batches here (its activations stay in
     cache: see benchmarks/inference.md); Keras' ``predict`` batches itself.
     """
-    engines = ("auto", "keras", "onnx", "onnx-int8")
-    if clf.engine not in engines:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, engines))}; got {clf.engine!r}.")
+    from hogfer.deep.parameters import ENGINES
+
+    if clf.engine not in ENGINES:  # set_params after fit is not validated
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}; got {clf.engine!r}.")
     copies = {"onnx-int8": getattr(clf, "onnx_int8_model_", None), "onnx": getattr(clf, "onnx_model_", None)}
     wanted = {"auto": ["onnx-int8", "onnx"], "onnx": ["onnx"], "onnx-int8": ["onnx-int8"], "keras": []}[clf.engine]
     saturating = "onnx-int8" in wanted and copies["onnx-int8"] is not None and not int8_copy_exact_here(clf)

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import time
-from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -20,39 +19,10 @@ from hogfer._io import temporary_path
 from hogfer._progress import progress_bar
 from hogfer.deep.schedules import MIN_LEARNING_RATE, budget_end, cosine_learning_rate  # noqa: F401  (public here too)
 
-__all__ = ["check_parameters", "even_training_set", "final_network", "validation_split", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
+__all__ = ["source_label", "even_training_set", "final_network", "validation_split", "start_or_resume", "training_callbacks", "cosine_learning_rate", "MIN_LEARNING_RATE", "initialize_from", "teacher_names", "teacher_probabilities", "lineage_metadata", "resumed_initialization",
            "seed_states", "restore_seed_states", "EpochLog"]
 
 logger = logging.getLogger(__name__)
-LR_SCHEDULES = ("plateau", "cosine")
-
-
-def check_parameters(clf):
-    """Raise ``ValueError`` for a :class:`~hogfer.deep.KerasFERClassifier` parameter out of its range."""
-    from hogfer.deep.snapshots import check_snapshots
-
-    from hogfer.deep.architectures import get_architecture
-
-    get_architecture(clf.architecture)  # raises for an unknown one
-    if not (isinstance(clf.batch_size, Integral) and clf.batch_size >= 2 and clf.batch_size % 2 == 0):
-        raise ValueError(f"batch_size must be an even integer >= 2 (odd training batches can crash TensorFlow's CPU kernels); got {clf.batch_size!r}.")
-    if clf.lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {clf.lr_schedule!r}.")
-    from hogfer.deep.precision import PRECISIONS
-
-    if not (isinstance(clf.warmup_epochs, int) and 0 <= clf.warmup_epochs < clf.epochs):
-        raise ValueError(f"warmup_epochs must be an integer from 0 to epochs - 1; got {clf.warmup_epochs!r}.")
-    if clf.precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}; got {clf.precision!r}.")
-    if clf.optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {clf.optimizer!r}.")
-    if not 0.0 <= clf.distill_weight <= 1.0:
-        raise ValueError(f"distill_weight must be between 0 and 1; got {clf.distill_weight!r}.")
-    check_snapshots(clf.snapshots, clf.epochs)
-    if clf.time_limit is not None and not clf.time_limit > 0:
-        raise ValueError(f"time_limit must be a positive number of seconds; got {clf.time_limit!r}.")
-    if clf.time_limit is not None and clf.snapshots:
-        raise ValueError("time_limit cannot end a snapshot ensemble early: its cycles are laid out over all the epochs.")
 
 
 def even_training_set(images, y_idx):
@@ -177,19 +147,42 @@ def start_or_resume(clf, checkpoint, build):
     )
     return model, 0, {}, initialized_from
 
+def source_label(source):
+    """How a record names a model given as a name, a path or a fitted estimator."""
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    architecture = getattr(source, "architecture", None)
+    return f"{type(source).__name__}({architecture!r})" if architecture else type(source).__name__
+
+
+def _trained_model(source, parameter):
+    """``(estimator, metadata)`` of a fitted estimator as it is, or of the hogfer model a name or path gives."""
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if isinstance(source, BaseEstimator):
+        try:
+            check_is_fitted(source)
+        except NotFittedError:
+            raise ValueError(f"{parameter}: the {type(source).__name__} given is not fitted.") from None
+        return source, getattr(source, "metadata_", None)
+    from hogfer.store.files import load_model
+
+    return load_model(source, allow_external=True)
+
+
 def _source_network(init_from):
-    """The trained network ``init_from`` names, and the metadata of the hogfer model it comes from."""
+    """The trained network ``init_from`` gives, and the metadata of the hogfer model it comes from."""
     import keras
 
-    if str(init_from).endswith(".keras"):
+    if isinstance(init_from, (str, os.PathLike)) and str(init_from).endswith(".keras"):
         if not Path(init_from).is_file():
             raise ValueError(f"init_from: no such file {init_from}.")
         return keras.models.load_model(init_from, compile=False), None
-    from hogfer.store.files import load_model
-
-    estimator, metadata = load_model(init_from, allow_external=True)
+    estimator, metadata = _trained_model(init_from, "init_from")
     if not hasattr(estimator, "model_"):
-        raise ValueError(f"init_from: {init_from} is not a deep model (it has no Keras network).")
+        raise ValueError(f"init_from: {source_label(init_from)} is not a deep model (it has no Keras network).")
     return estimator.model_, metadata
 
 
@@ -208,15 +201,15 @@ def initialize_from(model, init_from):
             layer.set_weights(theirs)
             copied.append(layer.name)
     if not copied:
-        raise ValueError(f"init_from: no layer of {init_from} matches this {model.name} network by name and shape.")
-    return {"source": str(init_from), "layers": copied, "source_metadata": lineage_metadata(metadata)}
+        raise ValueError(f"init_from: no layer of {source_label(init_from)} matches this {model.name} network by name and shape.")
+    return {"source": source_label(init_from), "layers": copied, "source_metadata": lineage_metadata(metadata)}
 
 
 def teacher_names(distill_from):
-    """``distill_from`` as a list of teachers (one name or path, several, or None)."""
-    if not distill_from:
+    """``distill_from`` as a list of teachers (one name, path or fitted estimator, several, or None)."""
+    if distill_from is None or (isinstance(distill_from, (list, tuple)) and not distill_from):
         return []
-    return [distill_from] if isinstance(distill_from, (str, os.PathLike)) else list(distill_from)
+    return list(distill_from) if isinstance(distill_from, (list, tuple)) else [distill_from]
 
 
 def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None):
@@ -225,8 +218,6 @@ def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None)
     With a ``checkpoint`` folder, they are kept there (``teachers.npz``) and
     reused by a resumed run.
     """
-    from hogfer.store.files import load_model
-
     names = teacher_names(distill_from)
     cached = checkpoint / "teachers.npz" if checkpoint else None
     if cached is not None and cached.exists():
@@ -236,7 +227,8 @@ def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None)
                 return stored["proba"], json.loads(str(stored["record"]))
     probas, record = [], []
     for name in names:
-        teacher, metadata = load_model(name, allow_external=True)
+        teacher, metadata = _trained_model(name, "distill_from")
+        name = source_label(name)
         if not hasattr(teacher, "predict_proba"):
             raise ValueError(f"distill_from: {name} does not predict probabilities.")
         teacher_classes = getattr(teacher, "classes_", None)
@@ -245,7 +237,7 @@ def teacher_probabilities(distill_from, images, y_idx, classes, checkpoint=None)
         proba = np.asarray(teacher.predict_proba(images), dtype="float32")
         probas.append(proba)
         record.append({
-            "source": str(name),
+            "source": name,
             "source_metadata": lineage_metadata(metadata),
             "training_accuracy": round(float(np.mean(proba.argmax(axis=1) == y_idx)), 4),
         })

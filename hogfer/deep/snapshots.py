@@ -16,17 +16,9 @@ import numpy as np
 
 from hogfer.deep.schedules import snapshot_epochs, snapshot_learning_rate  # noqa: F401  (public here too)
 
-__all__ = ["snapshot_learning_rate", "snapshot_epochs", "SnapshotLog", "snapshot_ensemble", "check_snapshots"]
+__all__ = ["snapshot_learning_rate", "snapshot_epochs", "SnapshotLog", "snapshot_ensemble"]
 
 _FILE = "snapshots.npz"
-
-
-def check_snapshots(snapshots, epochs):
-    """Raise ``ValueError`` unless ``snapshots`` is None or an int in 2..``epochs``."""
-    if snapshots is None:
-        return
-    if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) or not 2 <= snapshots <= epochs:
-        raise ValueError(f"snapshots must be None or a whole number from 2 to epochs ({epochs}); got {snapshots!r}.")
 
 
 def _callback_base():

@@ -27,7 +27,7 @@ import numpy as np
 from hogfer.data.fer2013 import IMAGE_SIZE
 from hogfer.faces import landmarks as face
 from hogfer.faces.photos import PhotoSearch, read_image
-from hogfer.faces.records import Candidate, Face
+from hogfer.faces.records import Face
 
 __all__ = ["FacePipeline", "classify_faces", "find_faces"]
 

@@ -173,19 +173,14 @@ def _fit_score(head, params, balanced, weight_key, X_train, y_train, X_val, y_va
 
 
 
-def _deep_settings(name, deep_params):
-    """The settings a deep pipeline trains with: its own defaults, then ``deep_params``."""
-    from hogfer.pipelines import get_spec
-
-    return get_spec(name).build(**deep_params).get_params()
-
-
 def check_train_request(name, classes, deep_params=None):
     """Refuse, before any data loads, a training request that cannot run.
 
     An unknown pipeline, deep options for a classical one, a missing model to
-    start from, more snapshots than epochs (or a time limit with them), a distillation weight without
-    teachers, or a teacher trained on other classes each raise a one-line HogferError.
+    start from, settings the deep estimator's validator refuses
+    (:func:`hogfer.deep.parameters.check_parameters`: more snapshots than epochs,
+    a time limit with them, ...), a distillation weight without teachers, or a
+    teacher trained on other classes each raise a one-line HogferError.
     """
     import os
 
@@ -202,12 +197,14 @@ def check_train_request(name, classes, deep_params=None):
         raise HogferError(f"--init-from: no such file {init_from}.")
     if init_from and not str(init_from).endswith(".keras"):
         find_model(init_from)
-    settings = _deep_settings(name, deep_params) if kind == "deep" else {}
-    snapshots, epochs = settings.get("snapshots"), settings.get("epochs") or 60
-    if snapshots is not None and snapshots > epochs:
-        raise HogferError(f"{snapshots} snapshot cycles (--snapshots): more cycles than the {epochs} epochs (--epochs).")
-    if snapshots is not None and settings.get("time_limit") is not None:
-        raise HogferError("--time-limit cannot end a snapshot ensemble early (its cycles span all the epochs); set --epochs instead.")
+    if kind == "deep":  # the estimator's own validator, on the settings the request builds
+        from hogfer.deep.parameters import check_parameters
+        from hogfer.pipelines import get_spec
+
+        try:
+            check_parameters(get_spec(name).build(**deep_params))
+        except ValueError as exc:
+            raise HogferError(f"{name}: {exc}") from None
     teachers = deep_params.get("distill_from") or []
     if deep_params.get("distill_weight") is not None and not teachers:
         raise HogferError("--distill-weight: give the teachers with --distill-from.")
