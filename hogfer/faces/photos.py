@@ -162,7 +162,8 @@ def _rotated(gray, angle):
     return cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), matrix
 
 
-def _apply(matrix, points):
+def map_points(matrix, points):
+    """``points`` ``(n, 2)`` through the 2x3 affine map ``matrix``."""
     points = np.asarray(points, dtype=np.float64)
     return points @ matrix[:, :2].T + matrix[:, 2]
 
@@ -231,13 +232,14 @@ def _cnn_candidates(gray, upsample, max_pixels=5e5):
 def _upright_box(box, matrix):
     if matrix is None:
         return np.asarray(box, dtype=float)
-    inverse = _invert(matrix)
-    corners = _apply(inverse, [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    inverse = invert_map(matrix)
+    corners = map_points(inverse, [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
     centre, side = corners.mean(axis=0), float(box[2] - box[0])
     return np.array([centre[0] - side / 2, centre[1] - side / 2, centre[0] + side / 2, centre[1] + side / 2])
 
 
-def _invert(matrix):
+def invert_map(matrix):
+    """The inverse of a 2x3 affine map."""
     import cv2
 
     return cv2.invertAffineTransform(matrix)

@@ -26,7 +26,7 @@ import numpy as np
 
 from hogfer.data.fer2013 import IMAGE_SIZE
 from hogfer.faces import landmarks as face
-from hogfer.faces.photos import PhotoSearch, read_image
+from hogfer.faces.photos import PhotoSearch, invert_map, map_points, read_image
 from hogfer.faces.records import Face
 
 __all__ = ["FacePipeline", "classify_faces", "find_faces"]
@@ -34,13 +34,10 @@ __all__ = ["FacePipeline", "classify_faces", "find_faces"]
 
 def _landmarks(gray, candidate):
     """The 68 landmarks of ``candidate`` in ``gray``'s pixels."""
-    import cv2
-
     if candidate.searched is None:
         return face.predict_landmarks(gray, candidate.box)
-    points = np.asarray(face.predict_landmarks(candidate.searched, candidate.searched_box), dtype=np.float64)
-    inverse = cv2.invertAffineTransform(candidate.matrix)
-    return (points @ inverse[:, :2].T + inverse[:, 2]).astype(np.float32)
+    points = face.predict_landmarks(candidate.searched, candidate.searched_box)
+    return map_points(invert_map(candidate.matrix), points).astype(np.float32)
 
 
 def _crop(gray, candidate, points, size):
