@@ -14,70 +14,24 @@ from hogfer.exceptions import HogferError
 from hogfer.faces.photos import read_image
 from hogfer.faces.pipeline import find_faces
 
+import scenes
+
 
 def _astronaut_bgr():
-    import cv2
-
-    data = pytest.importorskip("skimage.data")
-    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    pytest.importorskip("skimage.data")
+    return scenes.astronaut_bgr()
 
 
-def _clip_frames():
-    """A frame of each shared video (faces of other people), when the videos are here."""
-    import cv2
-
+def _video_folder():
     data = os.environ.get("HOGFER_DATA")
-    folder = Path(data).resolve().parent.parent / "video" if data else None
-    frames = []
-    for name, index in (("smile_wink_blink", 100), ("talking_khill", 60)):
-        path = folder / f"{name}.mp4" if folder else None
-        if path is None or not path.exists():
-            continue
-        cap = cv2.VideoCapture(str(path))
-        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, frame = cap.read()
-        cap.release()
-        if ok:
-            frames.append(frame)
-    return frames
-
-
-def _paste(canvas, image, width, centre, angle=0.0):
-    """Paste ``image`` scaled to ``width`` and rotated by ``angle`` degrees, centred at ``centre``."""
-    import cv2
-
-    h, w = image.shape[:2]
-    scale = width / w
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
-    matrix[:, 2] += np.array(centre) - (w / 2, h / 2)
-    mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, canvas.shape[1::-1])
-    warped = cv2.warpAffine(image, matrix, canvas.shape[1::-1], flags=cv2.INTER_AREA)
-    canvas[mask > 0] = warped[mask > 0]
+    return Path(data).resolve().parent.parent / "video" if data else None
 
 
 @pytest.fixture(scope="module")
 def group_photo():
-    """A 1600x1000 'group photo' made here: faces 40 to 200 pixels wide, two tilted by 45 degrees.
-
-    Returns the image and the centre of every face put in it.
-    """
-    astronaut = _astronaut_bgr()
-    head = astronaut[30:230, 130:320]  # the astronaut's head and some background; her face is ~95 of 190 px
-    sources = [head] + [f for f in _clip_frames()]
-    canvas = np.full((1000, 1600, 3), 170, np.uint8)
-    canvas[:, :, 1] = np.linspace(120, 200, 1600).astype(np.uint8)[None, :]
-    placed = []
-    layout = [(400, (200, 250), 0), (200, (600, 250), 0), (100, (900, 200), 0), (95, (1150, 200), 45),
-              (380, (300, 700), -45), (240, (800, 700), 0), (140, (1200, 650), 0), (120, (1450, 800), 0)]
-    for k, (width, centre, angle) in enumerate(layout):
-        image = sources[k % len(sources)]
-        _paste(canvas, image, width, centre, angle)
-        box = face.detect_faces(face_gray := np.ascontiguousarray(image[..., 1]), 1)[0][0]  # the face in the source
-        offset = (np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]) - (image.shape[1] / 2, image.shape[0] / 2)) * width / image.shape[1]
-        c, s = np.cos(np.radians(-angle)), np.sin(np.radians(-angle))
-        placed.append(np.array(centre) + [c * offset[0] - s * offset[1], s * offset[0] + c * offset[1]])
-        del face_gray
-    return canvas, placed
+    """A 1600x1000 'group photo' made here (:func:`scenes.group_photo`) and the centre of every face in it."""
+    pytest.importorskip("skimage.data")
+    return scenes.group_photo(_video_folder())
 
 
 def test_find_faces_finds_small_and_tilted_faces_and_at_least_what_dlib_finds(group_photo):
@@ -228,6 +182,7 @@ def test_faces_that_fill_the_image_are_found_in_a_framed_copy(fer):
     assert sum(bool(f) for f in found) >= 36
     one = next(f for f in found if f)[0]
     assert np.all(one.box[:2] > -24) and np.all(one.box[2:] < 72)  # mapped back to the image's pixels
+    assert 24 < one.box[2] - one.box[0] < 96
     assert one.crop.shape == (48, 48) and one.landmarks.shape == (68, 2)
     # the same face enlarged to fill a 350x350 photo, tight, is found too
     import cv2
@@ -236,6 +191,26 @@ def test_faces_that_fill_the_image_are_found_in_a_framed_copy(fer):
     if found[0]:
         (again,) = find_faces(big)
         assert np.abs(again.box / (350 / 48) - found[0][0].box).max() < 8
+
+
+def test_tilted_faces_that_fill_the_image_are_found_in_turned_framed_copies(fer):
+    import cv2
+
+    from hogfer.faces import photos
+
+    turn = cv2.getRotationMatrix2D((23.5, 23.5), 45, 1.0)
+    tilted = [cv2.warpAffine(f, turn, (48, 48), borderMode=cv2.BORDER_REPLICATE) for f in fer.select("PublicTest").images[:10]]
+    found = [find_faces(f, angles=()) for f in tilted]
+    assert sum(bool(f) for f in found) >= 8
+    finds = [photos._padded_candidates(f, ()) for f in tilted]
+    turned = [(f, c) for f, c in zip(found, finds) if c and c[0][2] != 0]
+    assert turned, "no face came from the CNN detector's turned copies"
+    (face_found,), ((box, score, angle, matrix, searched),) = turned[0]
+    assert angle in photos.PADDED_CNN_ANGLES and searched.shape != (48, 48)
+    # landmarks found in the turned, framed copy come back in the 48x48 image's pixels
+    assert np.all(face_found.landmarks > -24) and np.all(face_found.landmarks < 72)
+    # its box is the face's size in the image, not in the enlarged copy
+    assert 24 < face_found.box[2] - face_found.box[0] < 96
 
 
 def test_cropped_images_are_one_face_each(fer):

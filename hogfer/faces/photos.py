@@ -39,10 +39,13 @@ DETECTORS = ("hog", "cnn")
 #: A face found only in a rotated copy must score this much to be kept
 #: (the upright pass keeps dlib's own threshold, 0).
 ROTATED_MIN_SCORE = 0.5
-#: The framed copy searched where nothing is found: its image at least this many pixels a side,
-#: and a border of this fraction of its longer side.
-PADDED_MIN_SIDE = 100
-PADDED_MARGIN = 0.5
+#: The framed copy searched where nothing is found: its image scaled to this many pixels on its
+#: shorter side (a face filling it is then well above both detectors' smallest, about 80
+#: pixels), a border of this fraction of its longer side, and the rotations (degrees) the CNN
+#: detector searches last.
+PADDED_SIDE = 200
+PADDED_MARGIN = 0.3
+PADDED_CNN_ANGLES = (-30.0, 30.0)
 
 
 def _to_uint8(array):
@@ -195,28 +198,36 @@ def _compose(outer, inner):
     return np.hstack([outer[:, :2] @ inner[:, :2], outer[:, :2] @ inner[:, 2:] + outer[:, 2:]])
 
 
-def _padded(gray, min_side=PADDED_MIN_SIDE, margin=PADDED_MARGIN):
-    """``gray`` enlarged to ``min_side`` pixels at least and framed by a border of its median grey;
+def _padded(gray, side=PADDED_SIDE, margin=PADDED_MARGIN):
+    """``gray`` scaled to ``side`` pixels on its shorter side and framed by a border of its median grey;
     the copy, and the map from ``gray``'s pixels to it."""
     import cv2
 
-    scale = max(1.0, min_side / min(gray.shape))
-    big = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    scale = side / min(gray.shape)
+    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    big = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
     pad = int(margin * max(big.shape))
     canvas = cv2.copyMakeBorder(big, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(big)))
     return canvas, np.array([[scale, 0.0, pad], [0.0, scale, pad]])
 
 
 def _padded_candidates(gray, angles):
-    """The finds in a framed copy of ``gray`` (faces that fill the image): HOG upright and turned, else the CNN detector."""
+    """The finds in a framed copy of ``gray`` (a face that fills the image): HOG upright and turned by
+    ``angles``, else the CNN detector upright, else the CNN detector turned by ``PADDED_CNN_ANGLES``."""
     canvas, matrix = _padded(gray)
     found = _hog_candidates(canvas, 0, angles, matrix)
     if not found:
-        found = [(box, score, 0.0, matrix, canvas) for box, score, *_ in _cnn_candidates(canvas, 0)]
+        found = _cnn_candidates(canvas, 0, matrix)
+    for angle in PADDED_CNN_ANGLES if not found else ():
+        rotated, turn = _rotated(canvas, angle)
+        found += [(box, score, float(angle), to_rotated, searched) for box, score, _, to_rotated, searched
+                  in _cnn_candidates(rotated, 0, _compose(turn, matrix))]
     return found
 
 
-def _cnn_candidates(gray, upsample, max_pixels=5e5):
+def _cnn_candidates(gray, upsample, matrix=None, max_pixels=5e5):
+    """Every find of dlib's CNN detector in ``gray`` (searched at most ``max_pixels`` large), as
+    :func:`_hog_candidates` gives them."""
     import cv2
 
     scale = min(1.0, float(np.sqrt(max_pixels / gray.size)))
@@ -225,7 +236,7 @@ def _cnn_candidates(gray, upsample, max_pixels=5e5):
     for d in cnn_face_detector()(np.ascontiguousarray(small), upsample):
         r = d.rect
         box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float) / scale
-        found.append((box, float(d.confidence), 0.0, None, gray))
+        found.append((box, float(d.confidence), 0.0, matrix, gray))
     return found
 
 
@@ -234,7 +245,8 @@ def _upright_box(box, matrix):
         return np.asarray(box, dtype=float)
     inverse = invert_map(matrix)
     corners = map_points(inverse, [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
-    centre, side = corners.mean(axis=0), float(box[2] - box[0])
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))  # the searched copy may be scaled too
+    centre, side = corners.mean(axis=0), float(box[2] - box[0]) / scale
     return np.array([centre[0] - side / 2, centre[1] - side / 2, centre[0] + side / 2, centre[1] + side / 2])
 
 
