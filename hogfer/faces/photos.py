@@ -17,12 +17,14 @@ heads tilted past what the frontal detector accepts (about 15 degrees).
 Every face of the upright pass is kept, so at least the faces dlib finds
 on its own come back; a face found in a rotated copy is added, or replaces
 the one upright find it overlaps if it scores higher, and gets its
-landmarks in that copy, mapped back.
+landmarks in that copy, mapped back. The passes run side by side in threads,
+one a core (dlib leaves Python's lock while it searches).
 ``detector="cnn"`` runs dlib's CNN (MMOD) face detector, shipped in
 ``face-recognition-models``: it also finds faces turned further from the
 camera, and takes seconds per photo on a CPU.
 """
 
+import os
 import threading
 from pathlib import Path
 
@@ -171,25 +173,57 @@ def map_points(matrix, points):
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
+def _search_pool():
+    """The threads the HOG passes of one photo share (dlib releases the GIL while it searches)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="hogfer-hog")
+        return _POOL
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _hog_pass(gray, upsample, angle):
+    """dlib's HOG detector on ``gray`` turned by ``angle`` degrees: the boxes, scores, searched copy and map."""
+    if not angle:
+        boxes, scores = face.detect_faces(gray, upsample)
+        return boxes, scores, gray, None
+    rotated, turn = _rotated(gray, angle)
+    boxes, scores = face.detect_faces(rotated, upsample)
+    return boxes, scores, rotated, turn
+
+
 def _hog_candidates(gray, upsample, angles, matrix=None):
     """Every find of dlib's HOG detector in ``gray``, upright and in copies turned by ``angles``.
 
     Each find is ``(box in the searched image, score, angle, map from the image to the
     searched one (None: the image itself), the searched image)``; ``matrix`` is the map
-    to ``gray`` where ``gray`` is itself a copy of the image.
+    to ``gray`` where ``gray`` is itself a copy of the image. The passes run side by side
+    on the CPU's cores, the turned copies (the largest) first.
     """
-    boxes, scores = face.detect_faces(gray, upsample)
-    found = [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores)]
-    if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
-        from hogfer.faces.tracking import same_face
+    from hogfer.faces.tracking import same_face
 
-        boxes, scores = face.detect_faces(gray, 0)
-        found += [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores) if not any(same_face(b, f[0]) for f in found)]
-    for angle in angles:
-        rotated, turn = _rotated(gray, angle)
-        to_rotated = turn if matrix is None else _compose(turn, matrix)
-        boxes, scores = face.detect_faces(rotated, upsample)
-        found += [(b, s, float(angle), to_rotated, rotated) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
+    passes = [(upsample, float(angle)) for angle in angles] + [(upsample, 0.0)]
+    if upsample:  # the image as it is too: dlib's upsampled pass misses some faces it finds there
+        passes.append((0, 0.0))
+    if len(passes) > 1 and gray.size >= 1e5:
+        results = list(_search_pool().map(lambda p: _hog_pass(gray, *p), passes))
+    else:
+        results = [_hog_pass(gray, *p) for p in passes]
+    found = []
+    for (up, angle), (boxes, scores, searched, turn) in zip(passes, results):
+        if not angle:
+            found += [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores)
+                      if up == upsample or not any(same_face(b, f[0]) for f in found)]
+    for (up, angle), (boxes, scores, searched, turn) in zip(passes, results):
+        if angle:
+            to_rotated = turn if matrix is None else _compose(turn, matrix)
+            found += [(b, s, angle, to_rotated, searched) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
     return found
 
 
