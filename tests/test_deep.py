@@ -273,6 +273,23 @@ def test_distillation_trains_towards_the_teachers_probabilities(faces, tmp_path,
     monkeypatch.setattr("hogfer.store.files.load_model", lambda *a, **k: pytest.fail("teacher loaded again"))
     student.set_params(epochs=2).fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
     np.testing.assert_allclose(seen[-1], seen[0], atol=1e-6)
+    # another student of the same teacher, from scratch, takes them from hogfer's cache: not predicted again
+    from hogfer.store import files as store_files
+
+    def load_without_predicting(*args, **kwargs):
+        estimator, metadata = original_load(*args, **kwargs)
+        stub = type("NoPredictions", (), {"classes_": estimator.classes_,
+                                          "predict_proba": lambda self, x: pytest.fail("teacher predicted again")})
+        return stub(), metadata
+
+    monkeypatch.undo()
+    original_load = store_files.load_model
+    monkeypatch.setattr(keras.Model, "fit", lambda self, x, y, **kw: seen.append(np.array(y)) or fit(self, x, y, **kw))
+    monkeypatch.setattr("hogfer.store.files.load_model", load_without_predicting)
+    other = KerasFERClassifier("xception", epochs=1, batch_size=32, tta=False, model_params=small, distill_weight=0.25,
+                               distill_from=[str(tmp_path / "teacher.json")], checkpoint_dir=str(tmp_path / "ckpt2"))
+    other.fit(images[:96], labels[:96], X_val=images[96:128], y_val=labels[96:128])
+    np.testing.assert_allclose(seen[-1], seen[0], atol=1e-6)
     monkeypatch.undo()
     with pytest.raises(ValueError, match="distill_weight"):
         KerasFERClassifier("xception", distill_weight=1.5).fit(images[:64], labels[:64])
