@@ -25,7 +25,8 @@ from hogfer.deep._serialization import fill_old_state, pack_network, unpack_netw
 from hogfer.deep.hybrid_features import feature_pipeline, transform_features
 from hogfer.deep.architectures import ARCHITECTURES, get_architecture
 from hogfer.deep.parameters import PARAMETER_CONSTRAINTS, check_parameters
-from hogfer.deep.recipe import teacher_names, even_training_set, final_network, start_or_resume, teacher_probabilities, training_callbacks, validation_split
+from hogfer.deep.distillation import teacher_names, teacher_probabilities
+from hogfer.deep.recipe import even_training_set, final_network, start_or_resume, training_callbacks, validation_split
 from hogfer.deep.schedules import budget_end
 
 __all__ = ["KerasFERClassifier", "ARCHITECTURES"]

@@ -208,14 +208,14 @@ def checkpoint_folder(name, data, random_state, params):
     extended or cut short; snapshot cycles are laid out over all the epochs, so there
     the number of epochs counts too.
     """
-    from hogfer import deep
+    from hogfer.deep.distillation import teacher_names
     from hogfer.paths import cache_dir
 
     where_it_ends = {"time_limit"} if (params.get("snapshots") or 1) > 1 else {"time_limit", "epochs"}
     keyed = {
         **{k: v for k, v in params.items() if k not in where_it_ends},
         "init_from_sha256": source_sha256(params.get("init_from")),
-        "distill_from_sha256": [source_sha256(t) for t in deep.recipe.teacher_names(params.get("distill_from"))],
+        "distill_from_sha256": [source_sha256(t) for t in teacher_names(params.get("distill_from"))],
     }
     settings = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     return cache_dir("checkpoints", f"{name}-{data.classes}-{data.sha256[:12]}-seed{random_state}-{settings}")
