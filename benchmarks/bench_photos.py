@@ -201,7 +201,7 @@ def main(argv=None):
                                      "ms": 1000 * seconds})
 
     info = machine_info()
-    labels = [label for label, *_ in searches()]
+    labels = list(dict.fromkeys(r["detector"] for r in detector_rows))
     names = [name for name, *_ in photos]
     cell = {(r["detector"], r["photo"]): r for r in detector_rows}
     header = ["photo", "faces"] + [f"{label}: found, ms" for label in labels]

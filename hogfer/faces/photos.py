@@ -254,14 +254,13 @@ def _padded_candidates(gray, angles):
         found = _cnn_candidates(canvas, 0, matrix)
     for angle in PADDED_CNN_ANGLES if not found else ():
         rotated, turn = _rotated(canvas, angle)
-        found += [(box, score, float(angle), to_rotated, searched) for box, score, _, to_rotated, searched
-                  in _cnn_candidates(rotated, 0, _compose(turn, matrix))]
+        found += _cnn_candidates(rotated, 0, _compose(turn, matrix), angle=float(angle))
     return found
 
 
-def _cnn_candidates(gray, upsample, matrix=None, max_pixels=5e5):
+def _cnn_candidates(gray, upsample, matrix=None, angle=0.0, max_pixels=5e5):
     """Every find of dlib's CNN detector in ``gray`` (searched at most ``max_pixels`` large), as
-    :func:`_hog_candidates` gives them."""
+    :func:`_hog_candidates` gives them; ``gray`` is the image turned by ``angle`` where it is a copy."""
     import cv2
 
     scale = min(1.0, float(np.sqrt(max_pixels / gray.size)))
@@ -270,7 +269,7 @@ def _cnn_candidates(gray, upsample, matrix=None, max_pixels=5e5):
     for d in cnn_face_detector()(np.ascontiguousarray(small), upsample):
         r = d.rect
         box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float) / scale
-        found.append((box, float(d.confidence), 0.0, matrix, gray))
+        found.append((box, float(d.confidence), angle, matrix, gray))
     return found
 
 
