@@ -213,6 +213,39 @@ def test_tilted_faces_that_fill_the_image_are_found_in_turned_framed_copies(fer)
     assert 24 < face_found.box[2] - face_found.box[0] < 96
 
 
+def test_the_mirrored_cnn_search_maps_its_boxes_back():
+    import cv2
+
+    from hogfer.faces import photos
+
+    gray = cv2.cvtColor(_astronaut_bgr(), cv2.COLOR_BGR2GRAY)
+    (upright,) = photos._cnn_candidates(gray, 0)
+    # the detector on the mirror of the mirrored image is the detector on the image: the same box
+    (mirrored,) = photos._cnn_candidates(np.ascontiguousarray(gray[:, ::-1]), 0, mirrored=True)
+    width = gray.shape[1]
+    assert np.allclose(mirrored[0], [width - 1 - upright[0][2], upright[0][1], width - 1 - upright[0][0], upright[0][3]])
+    assert mirrored[1] == pytest.approx(upright[1])
+
+
+def test_weak_hog_finds_count_in_the_framed_copy_only_where_they_fill_the_image(fer):
+    from hogfer.faces import photos
+
+    faces = fer.select("PublicTest").images[:20]
+    kept = 0
+    for f in faces:
+        canvas, matrix = photos._padded(f)
+        filling = photos._filling_hog_candidates(canvas, matrix, f.shape)
+        assert len(filling) <= 1
+        for box, score, *_ in filling:
+            kept += 1
+            assert score >= photos.FILLING_MIN_SCORE
+            inner = photos.map_points(matrix, [[0, 0], [48, 48]]).ravel()
+            assert box[0] > inner[0] - 0.3 * 48 * matrix[0, 0] and box[2] < inner[2] + 0.3 * 48 * matrix[0, 0]
+    assert kept >= 10  # most of FER2013's faces score somewhere above the lowered threshold
+    blank = np.full((48, 48), 128, np.uint8)
+    assert photos._filling_hog_candidates(*photos._padded(blank), blank.shape) == []
+
+
 def test_cropped_images_are_one_face_each(fer):
     face48 = fer.select("PublicTest").images[0]
     (only,) = find_faces(face48, cropped=True)

@@ -48,6 +48,11 @@ ROTATED_MIN_SCORE = 0.5
 PADDED_SIDE = 200
 PADDED_MARGIN = 0.3
 PADDED_CNN_ANGLES = (-30.0, 30.0)
+#: In the framed copy, a HOG find below dlib's threshold (down to this score) is kept where it fills
+#: the framed image: this share of its box inside the image, its side this fraction of the image's.
+FILLING_MIN_SCORE = -0.6
+FILLING_INSIDE = 0.8
+FILLING_SIDES = (0.6, 1.1)
 
 
 def _to_uint8(array):
@@ -246,29 +251,60 @@ def _padded(gray, side=PADDED_SIDE, margin=PADDED_MARGIN):
 
 
 def _padded_candidates(gray, angles):
-    """The finds in a framed copy of ``gray`` (a face that fills the image): HOG upright and turned by
-    ``angles``, else the CNN detector upright, else the CNN detector turned by ``PADDED_CNN_ANGLES``."""
+    """The finds in a framed copy of ``gray`` (a face that fills the image), each step tried only where
+    the ones before it found nothing: HOG upright and turned by ``angles``; the CNN detector upright,
+    then turned by ``PADDED_CNN_ANGLES``; HOG's weaker finds that fill the image
+    (:func:`_filling_hog_candidates`); the CNN detector on the mirrored copy, upright and turned."""
     canvas, matrix = _padded(gray)
     found = _hog_candidates(canvas, 0, angles, matrix)
-    if not found:
-        found = _cnn_candidates(canvas, 0, matrix)
-    for angle in PADDED_CNN_ANGLES if not found else ():
-        rotated, turn = _rotated(canvas, angle)
-        found += _cnn_candidates(rotated, 0, _compose(turn, matrix), angle=float(angle))
+    for mirrored in (False, True):
+        for angle in (0.0, *PADDED_CNN_ANGLES):
+            if found:
+                return found
+            if angle:
+                searched, turn = _rotated(canvas, angle)
+                found = _cnn_candidates(searched, 0, _compose(turn, matrix), angle=float(angle), mirrored=mirrored)
+            else:
+                found = _cnn_candidates(canvas, 0, matrix, mirrored=mirrored)
+        if not found and not mirrored:
+            found = _filling_hog_candidates(canvas, matrix, gray.shape)
     return found
 
 
-def _cnn_candidates(gray, upsample, matrix=None, angle=0.0, max_pixels=5e5):
+def _filling_hog_candidates(canvas, matrix, shape):
+    """HOG's finds in the framed copy ``canvas`` down to ``FILLING_MIN_SCORE`` whose box fills the
+    framed image (``shape``): at least ``FILLING_INSIDE`` of the box inside it, its side
+    ``FILLING_SIDES`` of the image's shorter side."""
+    rects, scores, _ = face.face_detector().run(np.ascontiguousarray(canvas), 0, FILLING_MIN_SCORE)
+    scale, (left, top) = matrix[0, 0], matrix[:, 2]
+    inner = np.array([left, top, left + shape[1] * scale, top + shape[0] * scale])
+    found = []
+    for r, score in sorted(zip(rects, scores), key=lambda f: -f[1]):
+        box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float)
+        overlap = np.clip(np.minimum(box[2:], inner[2:]) - np.maximum(box[:2], inner[:2]), 0, None).prod()
+        side = (box[2] - box[0]) / (min(shape) * scale)
+        if overlap >= FILLING_INSIDE * np.prod(box[2:] - box[:2]) and FILLING_SIDES[0] <= side <= FILLING_SIDES[1]:
+            found.append((box, float(score), 0.0, matrix, canvas))
+    return found[:1]
+
+
+def _cnn_candidates(gray, upsample, matrix=None, angle=0.0, max_pixels=5e5, mirrored=False):
     """Every find of dlib's CNN detector in ``gray`` (searched at most ``max_pixels`` large), as
-    :func:`_hog_candidates` gives them; ``gray`` is the image turned by ``angle`` where it is a copy."""
+    :func:`_hog_candidates` gives them; ``gray`` is the image turned by ``angle`` where it is a copy.
+
+    With ``mirrored``, the detector searches ``gray`` mirrored left to right (it is not
+    symmetric: it finds some faces only one way round), and its boxes are mirrored back.
+    """
     import cv2
 
     scale = min(1.0, float(np.sqrt(max_pixels / gray.size)))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    width = small.shape[1]
     found = []
-    for d in cnn_face_detector()(np.ascontiguousarray(small), upsample):
+    for d in cnn_face_detector()(np.ascontiguousarray(small[:, ::-1] if mirrored else small), upsample):
         r = d.rect
-        box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=float) / scale
+        left, right = (width - 1 - r.right(), width - 1 - r.left()) if mirrored else (r.left(), r.right())
+        box = np.array([left, r.top(), right, r.bottom()], dtype=float) / scale
         found.append((box, float(d.confidence), angle, matrix, gray))
     return found
 

@@ -167,8 +167,12 @@ def find_faces(image, *, detector="hog", upsample=1, angles=(-40.0, 40.0), size=
     median grey, 30% of its longer side: a face that fills the image, with no
     margin around it (a cropped face), is found there, by the HOG detector
     (upright and turned by ``angles``), else by the CNN detector, upright and
-    then turned by 30 degrees either way. That second search costs a few
-    hundred milliseconds whatever the image's size.
+    then turned by 30 degrees either way, else by a weaker HOG find whose box
+    fills the framed image, else by the CNN detector on the mirrored copy
+    (upright and turned; the detector is not left-right symmetric). Each step
+    runs only where the ones before it found nothing, so that second search
+    costs a few hundred milliseconds for most cropped faces and a few seconds
+    for an image with no face, whatever its size.
     """
     search = PhotoSearch(detector=detector, upsample=upsample, angles=angles, cropped=cropped)
     return FacePipeline(search, size=size)(image)
