@@ -625,6 +625,13 @@ def _largest_int8_weight(onnx_bytes):
     return max(int(np.abs(w.astype(int)).max()) for w in weights)
 
 
+def _int8_weight_tensors(onnx_bytes):
+    import onnx
+
+    model = onnx.load_from_string(onnx_bytes)
+    return sum(t.data_type == onnx.TensorProto.INT8 and len(t.dims) == 4 for t in model.graph.initializer)
+
+
 def test_full_range_int8_copies_run_only_where_the_cpu_computes_them_exactly(faces, tiny_network, monkeypatch, caplog):
     pytest.importorskip("tf2onnx")
     import hogfer.deep.onnx as onnx_module
@@ -634,20 +641,27 @@ def test_full_range_int8_copies_run_only_where_the_cpu_computes_them_exactly(fac
     made = []
     quantize = onnx_module.quantize_onnx
 
-    def recording_quantize(*args, reduce_range=True, **kwargs):
-        made.append(reduce_range)
-        return quantize(*args, reduce_range=reduce_range, **kwargs)
+    def recording_quantize(*args, reduce_range=True, float_stem=False, **kwargs):
+        made.append((reduce_range, float_stem))
+        copy = quantize(*args, reduce_range=reduce_range, float_stem=float_stem, **kwargs)
+        copies[float_stem] = copy
+        return copy
 
+    copies = {}
     monkeypatch.setattr(onnx_module, "quantize_onnx", recording_quantize)
-    # a 7-bit copy that fails its check is retried with 8-bit weights only where the CPU computes them exactly
-    for exact, tries in ((False, [True]), (True, [True, False])):
+    # a 7-bit copy that fails its check is retried with 8-bit weights only where the CPU computes them
+    # exactly, then with 7-bit weights and the first convolution in float
+    for exact, tries in ((False, [(True, False), (True, True)]), (True, [(True, False), (False, False), (True, True)])):
         monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda exact=exact: exact)
         made.clear()
         with pytest.raises(onnx_module.QuantizationError):
             clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=1.01)
         assert made == tries
+    # the float first convolution keeps its float weights: one fewer 8-bit weight tensor
+    assert _int8_weight_tensors(copies[True]) == _int8_weight_tensors(copies[False]) - 1
     clf.compile_onnx(images[:32], X_calibration=images[140:200], min_agreement=0.0)
-    assert made[-1] is True and clf.onnx_int8_reduce_range_ is True and clf.engine_used_ == "onnx-int8"
+    assert made[-1] == (True, False) and clf.onnx_int8_reduce_range_ is True and clf.engine_used_ == "onnx-int8"
+    assert clf.onnx_int8_float_stem_ is False
     # a full-range copy (or one saved before the choice was recorded) on a CPU that saturates: the float copy
     clf.onnx_int8_reduce_range_ = None
     monkeypatch.setattr(onnx_module, "int8_full_range_exact", lambda: False)

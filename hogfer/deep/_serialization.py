@@ -46,11 +46,12 @@ def unpack_network(state, attr):
 # Parameters and attributes added after some models were saved, with the values that
 # reproduce those models: the engine, the schedule and init_from, distillation,
 # snapshot ensembles, the optimizer, the time limit; the 8-bit copy (and its 7-bit weights, whose
-# absence means full 8-bit ones).
+# absence means full 8-bit ones; its first convolution in float).
 _OLD_PARAMETERS = {"engine": "auto", "lr_schedule": "plateau", "init_from": None, "distill_from": None,
                    "distill_weight": 0.5, "snapshots": None, "optimizer": "adam", "time_limit": None,
                    "precision": "float32", "warmup_epochs": 0}
-_OLD_FITTED = {"precision_": "float32", "onnx_int8_model_": None, "onnx_int8_agreement_": None, "onnx_int8_reduce_range_": None}
+_OLD_FITTED = {"precision_": "float32", "onnx_int8_model_": None, "onnx_int8_agreement_": None, "onnx_int8_reduce_range_": None,
+               "onnx_int8_float_stem_": False}
 
 
 def fill_old_state(state):

@@ -24,24 +24,29 @@ def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agree
     images, features = clf._predict_inputs(X_check)
     check_inputs = clf._inputs(images, features)
     onnx_bytes, diff = export_onnx(clf.inference_network(), check_inputs)
-    int8_bytes = agreement = int8_diff = reduce_range = None
+    int8_bytes = agreement = int8_diff = reduce_range = float_stem = None
     if X_calibration is not None:
         calibration_inputs = clf._inputs(*clf._predict_inputs(X_calibration))
         expected = OnnxNetwork(onnx_bytes)(check_inputs)
 
-        def checked_copy(reduce_range):
-            copy = quantize_onnx(onnx_bytes, calibration_inputs, reduce_range=reduce_range)
+        def checked_copy(reduce_range, float_stem=False):
+            copy = quantize_onnx(onnx_bytes, calibration_inputs, reduce_range=reduce_range, float_stem=float_stem)
             got = OnnxNetwork(copy)(check_inputs)
             agree = float(np.mean(got.argmax(axis=1) == expected.argmax(axis=1)))
-            return copy, agree, float(np.abs(got - expected).max()), reduce_range
+            return copy, agree, float(np.abs(got - expected).max()), reduce_range, float_stem
 
         # 7-bit weights: the same integers on every CPU. Full 8-bit weights only where
         # this CPU computes them exactly, and then they run only on such CPUs (_network).
-        int8_bytes, agreement, int8_diff, reduce_range = checked_copy(True)
+        # Last, 7-bit weights with the first convolution kept in float.
+        int8_bytes, agreement, int8_diff, reduce_range, float_stem = checked_copy(True)
         if agreement < min_agreement and int8_full_range_exact():
             full = checked_copy(False)
             if full[1] > agreement:
-                int8_bytes, agreement, int8_diff, reduce_range = full
+                int8_bytes, agreement, int8_diff, reduce_range, float_stem = full
+        if agreement < min_agreement:
+            stem = checked_copy(True, float_stem=True)
+            if stem[1] > agreement:
+                int8_bytes, agreement, int8_diff, reduce_range, float_stem = stem
         if agreement < min_agreement:
             raise QuantizationError(
                 f"the 8-bit copy predicts Keras' class on {agreement:.1%} of the check faces (< {min_agreement:.0%})."
@@ -52,6 +57,7 @@ def compile_onnx(clf, X_check, *, X_calibration=None, keep_float=True, min_agree
     clf.onnx_int8_agreement_ = agreement
     clf.onnx_int8_max_abs_diff_ = int8_diff
     clf.onnx_int8_reduce_range_ = reduce_range
+    clf.onnx_int8_float_stem_ = float_stem
     clf.__dict__.pop("_onnx_session", None)
     return clf
 

@@ -110,7 +110,7 @@ def export_onnx(network, sample_inputs, *, atol=1e-4):
     return onnx_bytes, diff
 
 
-def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_size=32):
+def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, float_stem=False, batch_size=32):
     """An 8-bit copy of an ONNX network, calibrated on real inputs.
 
     Static quantization [1]_ [2]_ in QDQ form: weights as signed integers with
@@ -137,6 +137,9 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_si
     reduce_range : bool, default=True
         7-bit weights, exact on every CPU; False gives 8-bit weights, which
         are exact only where :func:`int8_full_range_exact` holds.
+    float_stem : bool, default=False
+        Keep the network's first convolution (on the raw pixels) in float: the
+        layer most sensitive to 8 bits, and one of its cheapest.
     batch_size : int, default=32
         Faces per calibration call.
 
@@ -150,7 +153,7 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_si
     ImportError
         Without ``onnx`` (the ``export`` extra); running the copy needs only onnxruntime.
     """
-    import onnx  # noqa: F401  (onnxruntime.quantization needs it; a clear ImportError here)
+    import onnx  # onnxruntime.quantization needs it too: a clear ImportError here
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -170,6 +173,8 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_si
         source, prepared, target = (Path(tmp) / f for f in ("float.onnx", "prepared.onnx", "int8.onnx"))
         source.write_bytes(onnx_bytes)
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+        graph = onnx.load(str(prepared)).graph
+        stem = [next((node.name for node in graph.node if node.op_type == "Conv"), None)] if float_stem else []
         quantize_static(
             str(prepared),
             str(target),
@@ -180,6 +185,7 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, batch_si
             weight_type=QuantType.QInt8,
             reduce_range=reduce_range,
             calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=[name for name in stem if name],
         )
         return target.read_bytes()
 
