@@ -161,14 +161,11 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
     onnx_int8_agreement_ : float or None
         Share of the check faces on which the 8-bit copy predicts Keras' class.
     onnx_int8_reduce_range_ : bool or None
-        True where the 8-bit copy has 7-bit weights (exact on every CPU); False
-        where it has full 8-bit weights, which it runs with only on CPUs that
-        compute them exactly (x86 with VNNI, ARM); the float copy or Keras
-        predicts elsewhere. None without an 8-bit copy, or for copies made before
-        the choice was recorded (full 8-bit weights).
+        True: 7-bit weights (exact on every CPU); False: full 8-bit weights, run only
+        on CPUs that compute them exactly (x86 with VNNI, ARM). None: no 8-bit copy,
+        or one made before the choice was recorded (full 8-bit weights).
     onnx_int8_float_stem_ : bool or None
-        True where the 8-bit copy keeps its first convolution in float (made so
-        only where the all-integer copy fails its check).
+        True: the 8-bit copy keeps its first convolution in float.
     n_features_in_ : int
         Pixels per image.
     """
@@ -294,8 +291,7 @@ class KerasFERClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.history_ = history
         self.resumed_at_epoch_ = initial_epoch
-        self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = self.onnx_int8_reduce_range_ = None
-        self.onnx_int8_float_stem_ = None
+        self.onnx_model_ = self.onnx_int8_model_ = self.onnx_int8_agreement_ = self.onnx_int8_reduce_range_ = self.onnx_int8_float_stem_ = None
         for stale in ("_onnx_session", "keras_weights_dtype_"):  # new weights are stored in full unless halved again
             self.__dict__.pop(stale, None)
         return self
