@@ -14,8 +14,9 @@ Finding faces
 upsampled ``upsample`` times (once by default, so faces down to about 40
 pixels are found) and as it is, then on copies rotated by each of ``angles``, for
 heads tilted past what the frontal detector accepts (about 15 degrees).
-Every face of the upright pass is kept, so at least the faces dlib finds
-on its own come back; a face found in a rotated copy is added, or replaces
+Every face of the upsampled upright pass is kept, so at least the faces dlib
+finds on its own come back; a face found only by an extra pass (as it is, or
+rotated) must score :data:`EXTRA_PASS_MIN_SCORE`. A face found in a rotated copy is added, or replaces
 the one upright find it overlaps if it scores higher, and gets its
 landmarks in that copy, mapped back. The passes run side by side in threads,
 one a core (dlib leaves Python's lock while it searches).
@@ -38,9 +39,11 @@ __all__ = ["read_image", "PhotoSearch", "DETECTORS"]
 
 DETECTORS = ("hog", "cnn")
 
-#: A face found only in a rotated copy must score this much to be kept
-#: (the upright pass keeps dlib's own threshold, 0).
-ROTATED_MIN_SCORE = 0.5
+#: A face found only by an extra pass (a rotated copy, or the image searched
+#: without upsampling) must score this much to be kept: each extra pass is
+#: another chance of a false find (the upsampled upright pass keeps dlib's own
+#: threshold, 0).
+EXTRA_PASS_MIN_SCORE = 0.5
 #: The framed copy searched where nothing is found: its image scaled to this many pixels on its
 #: shorter side (a face filling it is then well above both detectors' smallest, about 80
 #: pixels), a border of this fraction of its longer side, and the rotations (degrees) the CNN
@@ -224,11 +227,11 @@ def _hog_candidates(gray, upsample, angles, matrix=None):
     for (up, angle), (boxes, scores, searched, turn) in zip(passes, results):
         if not angle:
             found += [(b, s, 0.0, matrix, gray) for b, s in zip(boxes, scores)
-                      if up == upsample or not any(same_face(b, f[0]) for f in found)]
+                      if up == upsample or (s >= EXTRA_PASS_MIN_SCORE and not any(same_face(b, f[0]) for f in found))]
     for (up, angle), (boxes, scores, searched, turn) in zip(passes, results):
         if angle:
             to_rotated = turn if matrix is None else _compose(turn, matrix)
-            found += [(b, s, angle, to_rotated, searched) for b, s in zip(boxes, scores) if s >= ROTATED_MIN_SCORE]
+            found += [(b, s, angle, to_rotated, searched) for b, s in zip(boxes, scores) if s >= EXTRA_PASS_MIN_SCORE]
     return found
 
 
