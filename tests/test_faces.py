@@ -51,7 +51,6 @@ def test_find_faces_finds_small_and_tilted_faces_and_at_least_what_dlib_finds(gr
         assert f.box[0] <= left[0] <= f.box[2] and f.box[1] <= right[1] <= f.box[3]
 
 
-
 def test_a_weak_find_of_the_search_without_upsampling_alone_is_not_a_face():
     """The astronaut at 1280 pixels: without upsampling, dlib also finds her round mission patch
     (score about 0.02); only the upsampled pass keeps dlib's own threshold."""
@@ -65,6 +64,7 @@ def test_a_weak_find_of_the_search_without_upsampling_alone_is_not_a_face():
     assert len(as_it_is) == 2 and min(scores) < EXTRA_PASS_MIN_SCORE  # the patch, found as it is
     faces = find_faces(image)
     assert len(faces) == 1 and faces[0].box[3] < 0.5 * image.shape[0]  # her face, in the upper half
+
 
 def test_read_image_takes_every_layout_and_depth(tmp_path):
     import cv2

@@ -173,8 +173,9 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, float_st
         source, prepared, target = (Path(tmp) / f for f in ("float.onnx", "prepared.onnx", "int8.onnx"))
         source.write_bytes(onnx_bytes)
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
-        graph = onnx.load(str(prepared)).graph
-        stem = [next((node.name for node in graph.node if node.op_type == "Conv"), None)] if float_stem else []
+        first_conv = None
+        if float_stem:
+            first_conv = next((node.name for node in onnx.load(str(prepared)).graph.node if node.op_type == "Conv"), None)
         quantize_static(
             str(prepared),
             str(target),
@@ -185,7 +186,7 @@ def quantize_onnx(onnx_bytes, calibration_inputs, *, reduce_range=True, float_st
             weight_type=QuantType.QInt8,
             reduce_range=reduce_range,
             calibrate_method=CalibrationMethod.MinMax,
-            nodes_to_exclude=[name for name in stem if name],
+            nodes_to_exclude=[first_conv] if first_conv else [],
         )
         return target.read_bytes()
 

@@ -70,7 +70,7 @@ def attach_onnx(model, check_images, calibration_images=None, *, keep_float=True
             "max_abs_diff_vs_keras": model.onnx_int8_max_abs_diff_,
             # 7 bits: exact on every CPU; 8 bits: run only where the CPU does not saturate them
             "weight_bits": 7 if model.onnx_int8_reduce_range_ else 8,
-            "first_convolution_float": bool(getattr(model, "onnx_int8_float_stem_", False)),
+            "first_convolution_float": bool(model.onnx_int8_float_stem_),
             "checked_on_cpu_flags": _cpu_flags(),
         }
     return info
